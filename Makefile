@@ -1,0 +1,50 @@
+# mcp-harness: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TARGET ?= scenarios/postmark/malicious
+
+.DEFAULT_GOAL := help
+.PHONY: help setup engine images audit test test-unit lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the harness with its dev tools
+
+engine: ## make sure a Docker engine answers (installs and starts dockerd on a fresh Debian box as root)
+	@bash sandbox_images/ensure-engine.sh
+
+images: setup engine ## build the sandbox images offline if their inputs changed
+	@bash sandbox_images/bootstrap-base.sh
+	$(BIN)/mcp-harness images
+
+audit: setup engine ## audit a server: make audit TARGET=scenarios/postmark/malicious
+	@bash sandbox_images/bootstrap-base.sh
+	$(BIN)/mcp-harness audit $(TARGET) $(ARGS)
+
+test: setup engine ## run every test, Docker integration tests included
+	@bash sandbox_images/bootstrap-base.sh
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: setup ## run only the tests that need no Docker engine
+	$(BIN)/pytest -m 'not docker' $(PYTEST_ARGS)
+
+lint: setup ## ruff (lint + format check) and mypy --strict on harness/
+	$(BIN)/ruff check harness tests
+	$(BIN)/ruff format --check harness tests
+	$(BIN)/mypy
+
+bench: setup ## benchmarks (speed goals live here, never in tests)
+	$(BIN)/pytest tests/bench --benchmark-enable --benchmark-only -p no:cacheprovider
+
+clean: setup ## remove containers left behind by killed runs
+	$(BIN)/mcp-harness clean

@@ -1,0 +1,1 @@
+"""The capture stage: the packet capture of the sandbox namespace, turned into records."""

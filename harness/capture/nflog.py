@@ -1,0 +1,96 @@
+"""Read the gateway's NFLOG packet capture.
+
+The gateway logs every packet in ``mangle OUTPUT``, before NAT, so each record
+carries the destination the server really asked for. The pcap link type is
+NFLOG (239), which scapy does not dissect: the TLV wrapper is unpacked here
+and only the IP payload is handed to scapy.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.utils import RawPcapReader
+
+log = logging.getLogger(__name__)
+
+LINKTYPE_NFLOG = 239
+_NFULA_PAYLOAD = 9
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One IPv4 packet as the sandbox sent it."""
+
+    ts: float
+    proto: str
+    """``tcp``, ``udp`` or the IP protocol number as text."""
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    syn: bool
+    size: int
+
+
+def nflog_payload(frame: bytes) -> bytes | None:
+    """The network-layer payload inside one NFLOG frame, or None if it has none."""
+    offset = 4  # family, version, resource id
+    while offset + 4 <= len(frame):
+        length, tlv_type = struct.unpack_from("<HH", frame, offset)
+        if length < 4:
+            return None
+        if tlv_type & 0x7FFF == _NFULA_PAYLOAD:
+            return frame[offset + 4 : offset + length]
+        offset += (length + 3) & ~3
+    return None
+
+
+def _packet(ts: float, payload: bytes) -> Packet | None:
+    if not payload or payload[0] >> 4 != 4:
+        return None
+    ip = IP(payload)
+    if TCP in ip:
+        flags = int(ip[TCP].flags)
+        return Packet(
+            ts,
+            "tcp",
+            ip.src,
+            ip[TCP].sport,
+            ip.dst,
+            ip[TCP].dport,
+            bool(flags & 0x02 and not flags & 0x10),
+            len(payload),
+        )
+    if UDP in ip:
+        return Packet(ts, "udp", ip.src, ip[UDP].sport, ip.dst, ip[UDP].dport, False, len(payload))
+    return Packet(ts, str(ip.proto), ip.src, 0, ip.dst, 0, False, len(payload))
+
+
+def read_packets(path: Path) -> Iterator[Packet]:
+    """Every IPv4 packet in an NFLOG pcap; a missing, empty or cut-short file yields what it can."""
+    if not path.is_file() or path.stat().st_size < 24:
+        return
+    reader = RawPcapReader(str(path))
+    try:
+        if reader.linktype != LINKTYPE_NFLOG:
+            log.warning("capture %s has link type %s, expected NFLOG", path, reader.linktype)
+            return
+        for data, meta in reader:
+            ts = meta.sec + meta.usec / 1e6
+            payload = nflog_payload(bytes(data))
+            packet = _packet(ts, payload) if payload else None
+            if packet is not None:
+                yield packet
+    finally:
+        reader.close()
+
+
+def outbound(packets: Iterator[Packet]) -> list[Packet]:
+    """Packets that were headed away from loopback: the server's own attempts to leave."""
+    return [p for p in packets if not p.dst.startswith("127.")]

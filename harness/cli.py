@@ -1,0 +1,119 @@
+"""Command line: ``mcp-harness audit TARGET``, ``mcp-harness images``, ``mcp-harness clean``.
+
+Exit codes: 0 clean, 1 findings, 2 the audit could not be completed (bad
+input, broken server, or a harness failure; the reason is printed and, once a
+run directory exists, written to its report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+import anyio
+
+from harness.driver.session import DriveOptions
+from harness.errors import HarnessError
+from harness.model import AuditResult, AuditStatus
+from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
+from harness.sandbox.docker_sandbox import docker_client, remove_strays
+from harness.sandbox.images import ensure_gateway, ensure_runner
+from harness.targets import load_target
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcp-harness", description="Sandboxed dynamic analysis of MCP servers."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("audit", help="audit one server; exit 0 clean, 1 findings, 2 could not audit")
+    run.add_argument("target", help="directory holding the server and its scenario.toml")
+    run.add_argument("--out", type=Path, help="write the run here instead of reports/<target>-<time>/")
+    run.add_argument("--reports", type=Path, default=Path("reports"), help="parent of run directories")
+    run.add_argument("--linger", type=float, default=5.0, help="seconds to watch after the last call")
+    run.add_argument("--init-timeout", type=float, default=90.0, help="seconds to wait for initialize")
+    run.add_argument("--call-timeout", type=float, default=30.0, help="seconds to wait for each call")
+    run.add_argument("--rounds", type=int, default=2, help="calls per tool, each with fresh canaries")
+    sub.add_parser("images", help="build the sandbox images (offline-capable) if their inputs changed")
+    sub.add_parser("clean", help="remove containers left behind by killed runs")
+    return parser
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _summary(result: AuditResult, run_dir: Path) -> str:
+    lines = []
+    if result.findings:
+        lines.append(f"FINDINGS: {len(result.findings)} in {result.target}")
+        lines += [
+            f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel} ({f.tool}, canary {f.canary})"
+            for f in result.findings
+        ]
+    elif result.status is AuditStatus.COMPLETED:
+        lines.append(f"CLEAN: no findings in {result.target} ({len(result.calls)} calls)")
+    if result.status is not AuditStatus.COMPLETED:
+        lines.append(f"INCOMPLETE ({result.status}): {result.reason}")
+    lines.append(f"report: {run_dir / 'report.html'}")
+    return "\n".join(lines)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        run_dir = args.out
+    else:
+        run_dir = new_run_dir(args.reports, target)
+    options = AuditOptions(DriveOptions(args.init_timeout, args.call_timeout, args.rounds, args.linger))
+    started = time.time()
+    try:
+        result = anyio.run(audit, target, run_dir, options)
+    except HarnessError as exc:
+        write_report(failed_result(target.name, AuditStatus.INFRA_ERROR, str(exc), started), run_dir)
+        raise
+    print(_summary(result, run_dir))
+    return result.exit_code
+
+
+def _images() -> int:
+    client = docker_client()
+    print(ensure_gateway(client))
+    print(ensure_runner(client, "node"))
+    return 0
+
+
+def _clean() -> int:
+    removed = remove_strays(docker_client())
+    print(f"removed {len(removed)} container(s)" + (": " + ", ".join(removed) if removed else ""))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        if args.command == "audit":
+            return _audit(args)
+        return _images() if args.command == "images" else _clean()
+    except HarnessError as exc:
+        print(f"mcp-harness: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mcp-harness: interrupted; sandbox removed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The detector protocol and the runner that isolates one detector's failure from the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from harness.model import Event, Finding, TargetSpec, ToolCall
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a detector may read about one run."""
+
+    target: TargetSpec
+    calls: tuple[ToolCall, ...]
+    events: tuple[Event, ...]
+    """The ordered event log; a finding's ``event_index`` points into it."""
+    env_canaries: tuple[str, ...]
+    """Tokens planted in the server's environment (canary credentials)."""
+
+
+class Detector(Protocol):
+    name: str
+
+    def detect(self, evidence: Evidence) -> Iterable[Finding]: ...
+
+
+def default_detectors() -> list[Detector]:
+    from harness.detect.canary_leaks import CanaryLeakDetector
+
+    return [CanaryLeakDetector()]
+
+
+def run_detectors(evidence: Evidence, detectors: Sequence[Detector]) -> tuple[list[Finding], list[str]]:
+    """Run every detector; one that raises is logged and reported, never fatal."""
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for detector in detectors:
+        try:
+            findings.extend(detector.detect(evidence))
+        except Exception as exc:  # a broken detector must not hide the others' findings
+            log.exception("detector %s failed", detector.name)
+            errors.append(f"detector {detector.name} failed: {exc.__class__.__name__}: {exc}")
+    return findings, errors

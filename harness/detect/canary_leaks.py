@@ -1,0 +1,109 @@
+"""Canary leaks: a token planted by one call, seen leaving toward a host or recipient that call did not name.
+
+What a call names is its own email arguments, the hosts of its URL
+arguments, and the service hosts the target declares. Canary credentials
+planted in the environment may go only to the declared service hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from harness.detect.base import Evidence
+from harness.detect.flows import Flow, Recipient, outbound_flows
+from harness.model import Finding, Severity
+
+_CONTEXT = 80
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Who planted a token and what that planter may legitimately reach."""
+
+    call_id: str
+    tool: str | None
+    recipients: frozenset[str]
+    hosts: frozenset[str]
+
+    @property
+    def is_credential(self) -> bool:
+        return self.call_id == "env"
+
+
+def excerpt(data: bytes, needle: bytes) -> str:
+    """Printable text around the first case-insensitive occurrence of ``needle``."""
+    at = max(data.lower().find(needle.lower()), 0)
+    window = data[max(at - _CONTEXT, 0) : at + len(needle) + _CONTEXT]
+    return window.decode("ascii", "backslashreplace").replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _owners(evidence: Evidence) -> dict[str, _Owner]:
+    declared = frozenset(evidence.target.expected_hosts)
+    owners = {
+        token: _Owner(call.call_id, call.tool, call.expected_recipients, call.expected_hosts | declared)
+        for call in evidence.calls
+        for token in call.canaries
+    }
+    env = _Owner("env", None, frozenset(), declared)
+    owners.update(dict.fromkeys(evidence.env_canaries, env))
+    return owners
+
+
+class CanaryLeakDetector:
+    name = "canary_leaks"
+
+    def detect(self, evidence: Evidence) -> Iterator[Finding]:
+        owners = _owners(evidence)
+        seen: set[tuple[str, str, str, str]] = set()
+        for flow in outbound_flows(evidence.events):
+            lowered = flow.payload.lower()
+            for token, owner in owners.items():
+                if token.encode() not in lowered:
+                    continue
+                for finding in self._judge(flow, token, owner):
+                    key = (finding.kind, owner.call_id, finding.destination, finding.channel)
+                    if key not in seen:
+                        seen.add(key)
+                        yield finding
+
+    def _judge(self, flow: Flow, token: str, owner: _Owner) -> Iterator[Finding]:
+        if flow.host not in owner.hosts:
+            yield self._host_finding(flow, token, owner)
+        for recipient in flow.recipients:
+            if recipient.address not in owner.recipients and not owner.is_credential:
+                yield self._recipient_finding(flow, token, owner, recipient)
+
+    def _host_finding(self, flow: Flow, token: str, owner: _Owner) -> Finding:
+        what = (
+            "A canary credential from the environment" if owner.is_credential else f"Data from {owner.tool}"
+        )
+        return Finding(
+            kind="credential_exfiltration" if owner.is_credential else "canary_exfiltration",
+            severity=Severity.CRITICAL if owner.is_credential else Severity.HIGH,
+            title=f"{what} was sent to {flow.host}, which the call did not name",
+            call_id=owner.call_id,
+            tool=owner.tool,
+            canary=token,
+            destination=flow.host,
+            channel=flow.channel,
+            evidence=excerpt(flow.payload, token.encode()),
+            event_index=flow.index,
+        )
+
+    def _recipient_finding(self, flow: Flow, token: str, owner: _Owner, recipient: Recipient) -> Finding:
+        return Finding(
+            kind="unexpected_recipient",
+            severity=Severity.HIGH,
+            title=(
+                f"Mail from {owner.tool} carrying the caller's data also went to {recipient.address}"
+                f" ({recipient.role.upper()}), a recipient the caller never named"
+            ),
+            call_id=owner.call_id,
+            tool=owner.tool,
+            canary=token,
+            destination=recipient.address,
+            channel=flow.channel,
+            evidence=excerpt(flow.payload, recipient.address.encode()),
+            event_index=flow.index,
+        )

@@ -1,0 +1,106 @@
+"""Build tool arguments from a JSON schema, with a fresh canary in every string.
+
+Pure: takes a schema and a :class:`CanaryFactory`, returns the arguments plus
+what the call names on its own (its email recipients and URL hosts), which is
+what the detectors later treat as asked-for traffic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.driver.canary import CanaryFactory
+
+_EMAIL_NAMES = re.compile(r"(^|_)(e?mail|to|from|cc|bcc|recipients?|sender|reply_?to)($|_)|email", re.I)
+_URL_NAMES = re.compile(r"url|uri|link|endpoint|webhook|href", re.I)
+_DATE_NAMES = re.compile(r"date|since|until", re.I)
+_WORD_NAMES = re.compile(r"id$|alias|tag|name|key|stream|slug|code", re.I)
+_MAX_DEPTH = 6
+
+
+@dataclass
+class Planted:
+    """What one argument set names by itself."""
+
+    emails: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _string(name: str, schema: dict[str, Any], canaries: CanaryFactory, planted: Planted) -> str:
+    fmt = str(schema.get("format", ""))
+    key = _snake(name)
+    if fmt in ("date", "date-time") or (not fmt and _DATE_NAMES.search(key)):
+        return "2025-09-01" if fmt != "date-time" else "2025-09-01T09:30:00Z"
+    if fmt == "email" or (not fmt and _EMAIL_NAMES.search(key)):
+        value = canaries.email()
+        planted.emails.add(value.lower())
+        return value
+    if fmt in ("uri", "url", "iri") or (not fmt and _URL_NAMES.search(key)):
+        value = canaries.url()
+        planted.hosts.add((urlsplit(value).hostname or "").lower())
+        return value
+    if _WORD_NAMES.search(key):
+        return canaries.word()
+    return canaries.text()
+
+
+def _number(schema: dict[str, Any]) -> int | float:
+    low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+    value = max(1, low + (1 if "exclusiveMinimum" in schema else 0))
+    high = schema.get("maximum")
+    if high is not None:
+        value = min(value, high)
+    return int(value) if schema.get("type") == "integer" else value
+
+
+def value_for(name: str, schema: Any, canaries: CanaryFactory, planted: Planted, depth: int = 0) -> Any:
+    """One value satisfying ``schema`` (best effort), canary-tagged wherever a string goes."""
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return canaries.text()
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for union in ("anyOf", "oneOf"):
+        options = [s for s in schema.get(union, []) if isinstance(s, dict) and s.get("type") != "null"]
+        if options:
+            return value_for(name, options[0], canaries, planted, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object" or "properties" in schema:
+        return object_for(schema, canaries, planted, depth + 1)
+    if kind == "array":
+        return [value_for(name, schema.get("items", {}), canaries, planted, depth + 1)]
+    if kind in ("integer", "number"):
+        return _number(schema)
+    if kind == "boolean":
+        return bool(schema.get("default", False))
+    return _string(name, schema, canaries, planted)
+
+
+def object_for(
+    schema: dict[str, Any], canaries: CanaryFactory, planted: Planted, depth: int = 0
+) -> dict[str, Any]:
+    """Fill every declared property; a free-form object gets two canary-tagged fields."""
+    props = schema.get("properties")
+    if not isinstance(props, dict) or not props:
+        if schema.get("additionalProperties") is False:
+            return {}
+        return {"name": canaries.word(), "note": canaries.text()}
+    return {key: value_for(key, sub, canaries, planted, depth) for key, sub in props.items()}
+
+
+def arguments_for(input_schema: dict[str, Any], canaries: CanaryFactory) -> tuple[dict[str, Any], Planted]:
+    """Arguments for a tool call and what those arguments name as recipients and hosts."""
+    planted = Planted()
+    if not input_schema.get("properties"):
+        return {}, planted
+    return object_for(input_schema, canaries, planted), planted

@@ -1,0 +1,367 @@
+"""Frozen records that cross pipeline stages.
+
+Everything the sandbox observes becomes an :class:`Event`; everything the
+driver does becomes an event too, so one ordered JSONL log tells the whole
+story of a run. Events are serialised with :func:`event_to_json` and read back
+with :func:`event_from_json`; byte fields travel as base64 so nothing the
+server sent is lost or reinterpreted on the way.
+
+This module is also shipped into the gateway image (the fake services write
+events with it), so it imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+SCHEMA_VERSION = 1
+"""Version of the JSON event log and ``report.json`` layout."""
+
+MAX_BODY_BYTES = 1 << 20
+"""Largest payload kept per event; longer payloads are cut and flagged ``truncated``."""
+
+
+def cap(data: bytes) -> tuple[bytes, bool]:
+    """Cut ``data`` to :data:`MAX_BODY_BYTES`; returns the bytes and whether they were cut."""
+    if len(data) > MAX_BODY_BYTES:
+        return data[:MAX_BODY_BYTES], True
+    return data, False
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every observation. ``ts`` is wall-clock seconds (host and gateway share a kernel clock)."""
+
+    kind: ClassVar[str] = "event"
+    ts: float
+
+
+@dataclass(frozen=True)
+class DnsQuery(Event):
+    """A DNS question the sandbox asked, and the sinkhole answer it got."""
+
+    kind: ClassVar[str] = "dns_query"
+    qname: str
+    qtype: str
+    src_port: int
+    answer: str | None
+    """Address handed back, or None when the question got an empty answer."""
+
+
+@dataclass(frozen=True)
+class Connection(Event):
+    """A TCP connection accepted by a gateway listener, with its true destination."""
+
+    kind: ClassVar[str] = "connection"
+    conn_id: str
+    src_port: int
+    dst_ip: str
+    dst_port: int
+    service: str
+    """Which fake took it: ``http``, ``smtp``, ``raw``."""
+
+
+@dataclass(frozen=True)
+class TlsSession(Event):
+    """TLS the gateway terminated on a connection, with the name the client asked for."""
+
+    kind: ClassVar[str] = "tls_session"
+    conn_id: str
+    sni: str | None
+    ok: bool
+    error: str | None = None
+    """Why the handshake failed (e.g. the client rejected our certificate)."""
+
+
+@dataclass(frozen=True)
+class HttpExchange(Event):
+    """One HTTP request (over TLS or not) and the status the fake answered."""
+
+    kind: ClassVar[str] = "http_exchange"
+    conn_id: str
+    dst_ip: str
+    dst_port: int
+    tls: bool
+    sni: str | None
+    method: str
+    host: str
+    target: str
+    """Request target as sent: path plus query."""
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    status: int
+    response_body: bytes = b""
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpMessage(Event):
+    """One SMTP transaction: envelope and the DATA bytes exactly as received."""
+
+    kind: ClassVar[str] = "smtp_message"
+    conn_id: str
+    dst_ip: str
+    dst_port: int
+    tls: bool
+    helo: str | None
+    auth_user: str | None
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class MailSubmission(Event):
+    """A message handed to an email API (e.g. the fake Postmark), with every recipient it names."""
+
+    kind: ClassVar[str] = "mail_submission"
+    conn_id: str
+    api: str
+    """Which API fake accepted it, e.g. ``postmark``."""
+    endpoint: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str
+    payload: bytes
+    """The message object as submitted (JSON bytes)."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc
+
+
+@dataclass(frozen=True)
+class RawStream(Event):
+    """Bytes a TCP client sent to a destination no protocol fake recognised."""
+
+    kind: ClassVar[str] = "raw_stream"
+    conn_id: str
+    dst_ip: str
+    dst_port: int
+    tls: bool
+    sni: str | None
+    data: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Datagram(Event):
+    """A UDP datagram that was not DNS. The true destination comes from the packet capture."""
+
+    kind: ClassVar[str] = "datagram"
+    src_port: int
+    dst_ip: str | None
+    dst_port: int | None
+    data: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    """The driver moved to a new phase: ``startup``, ``calls``, ``linger``."""
+
+    kind: ClassVar[str] = "phase"
+    phase: str
+
+
+@dataclass(frozen=True)
+class ToolCallStarted(Event):
+    """The driver called a tool with canary-tagged arguments."""
+
+    kind: ClassVar[str] = "tool_call"
+    call_id: str
+    tool: str
+    arguments: dict[str, Any]
+    canaries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ToolCallFinished(Event):
+    """What the server answered to a call (or why it did not)."""
+
+    kind: ClassVar[str] = "tool_result"
+    call_id: str
+    ok: bool
+    is_error: bool
+    text: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerExited(Event):
+    """The server process ended (seen by the driver)."""
+
+    kind: ClassVar[str] = "server_exited"
+    exit_code: int | None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        DnsQuery,
+        Connection,
+        TlsSession,
+        HttpExchange,
+        SmtpMessage,
+        MailSubmission,
+        RawStream,
+        Datagram,
+        PhaseStarted,
+        ToolCallStarted,
+        ToolCallFinished,
+        ServerExited,
+    )
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"b64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any, annotation: str) -> Any:
+    if annotation == "bytes" and isinstance(value, dict):
+        return base64.b64decode(value["b64"])
+    if annotation.startswith("tuple[tuple") and isinstance(value, list):
+        return tuple(tuple(v) for v in value)
+    if annotation.startswith("tuple") and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """Plain-JSON form of an event, with its ``kind`` first."""
+    out: dict[str, Any] = {"kind": event.kind}
+    for f in dataclasses.fields(event):
+        out[f.name] = _encode(getattr(event, f.name))
+    return out
+
+
+def event_to_json(event: Event) -> str:
+    return json.dumps(event_to_dict(event), separators=(",", ":"), ensure_ascii=True)
+
+
+def event_from_json(line: str) -> Event:
+    """Parse one JSONL line back into its typed event; raises ValueError on unknown kinds."""
+    raw = json.loads(line)
+    cls = EVENT_TYPES.get(raw.pop("kind", None))
+    if cls is None:
+        raise ValueError(f"unknown event kind in line: {line[:80]!r}")
+    kwargs = {f.name: _decode(raw[f.name], str(f.type)) for f in dataclasses.fields(cls) if f.name in raw}
+    return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------- targets and calls
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A server to audit, resolved to something the sandbox can build and run."""
+
+    name: str
+    source_dir: str
+    """Project directory copied into the runner image (the install step)."""
+    runtime: str
+    """Runner image family: ``node``."""
+    command: tuple[str, ...]
+    """Argv that starts the server inside its app directory."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Environment as declared; ``${secret}`` and ``${email}`` become canaries per run."""
+    expected_hosts: tuple[str, ...] = ()
+    """Service hosts the server is declared to talk to (e.g. ``api.postmarkapp.com``)."""
+    expected_findings: tuple[str, ...] | None = None
+    """For scenario fixtures: the finding kinds an audit must produce."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One planned call: the arguments and the canaries planted in them."""
+
+    call_id: str
+    tool: str
+    arguments: dict[str, Any]
+    canaries: tuple[str, ...]
+    expected_recipients: frozenset[str]
+    """Email addresses the call itself names: mail to them is asked for."""
+    expected_hosts: frozenset[str]
+    """Hosts named by URL arguments."""
+
+
+# --------------------------------------------------------------------------- findings and results
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class AuditStatus(enum.StrEnum):
+    COMPLETED = "completed"
+    TARGET_ERROR = "target_error"
+    """The server crashed, never answered or broke the protocol."""
+    INFRA_ERROR = "infra_error"
+    """The harness itself could not run the audit."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One suspicious behaviour, with enough evidence for a reviewer to judge it."""
+
+    kind: str
+    """E.g. ``unexpected_recipient``, ``canary_exfiltration``."""
+    severity: Severity
+    title: str
+    call_id: str | None
+    """The call that planted the leaked canary (``env`` for canary credentials)."""
+    tool: str | None
+    canary: str | None
+    destination: str
+    """Where it went: a host, ``ip:port`` or an email address."""
+    channel: str
+    """How it left, e.g. ``postmark-api over https``, ``smtp``, ``dns``."""
+    evidence: str
+    """Excerpt of the bytes around the hit, as text with unprintables escaped."""
+    event_index: int
+    """Index of the evidence event in ``events.jsonl``."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything renderers need; they read nothing else."""
+
+    target: str
+    status: AuditStatus
+    reason: str | None
+    started: float
+    finished: float
+    server_info: dict[str, Any] | None
+    tools: tuple[dict[str, Any], ...]
+    calls: tuple[ToolCall, ...]
+    events: tuple[Event, ...]
+    findings: tuple[Finding, ...]
+    artifacts: dict[str, str] = field(default_factory=dict)
+    """Name -> file name in the run directory (``events``, ``pcap``, ``stderr``)."""
+
+    @property
+    def exit_code(self) -> int:
+        """1 when anything was found (even in a cut-short run), else 2 if incomplete, else 0."""
+        if self.findings:
+            return 1
+        return 0 if self.status is AuditStatus.COMPLETED else 2

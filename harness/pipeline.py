@@ -1,0 +1,176 @@
+"""The audit pipeline: the only module that knows the stage order, and the owner of teardown.
+
+target -> images (install) -> sandbox (gateway + server) -> driver -> evidence
+(gateway events + capture + driver events) -> detectors -> AuditResult -> renderers.
+
+Clean-up guarantee: the sandbox is closed in a ``finally`` that runs on
+success, on any error and on cancellation (Ctrl-C), so no container outlives
+the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import anyio
+
+from harness.capture.nflog import Packet, outbound, read_packets
+from harness.detect import Evidence, default_detectors, run_detectors
+from harness.driver.canary import CanaryFactory
+from harness.driver.environment import server_environment
+from harness.driver.session import DriveOptions, DriveOutcome, Driver
+from harness.model import (
+    AuditResult,
+    AuditStatus,
+    Datagram,
+    Event,
+    TargetSpec,
+    event_from_json,
+    event_to_json,
+)
+from harness.report import write_html, write_json
+from harness.sandbox.ca import new_ca
+from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
+from harness.sandbox.images import ensure_gateway, ensure_target
+
+log = logging.getLogger(__name__)
+
+_SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    drive: DriveOptions = DriveOptions()
+
+
+def new_run_dir(reports: Path, target: TargetSpec) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run_dir = reports / f"{target.name}-{stamp}-{secrets.token_hex(2)}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def _prepare_gateway_dir(run_dir: Path, postmark_tokens: list[str]) -> tuple[Path, Path]:
+    """Write the per-run CA and the fakes' config; return (gateway data dir, CA bundle for the server)."""
+    data = run_dir / "gateway"
+    data.mkdir()
+    cert_pem, key_pem = new_ca()
+    (data / "ca.pem").write_bytes(cert_pem)
+    (data / "ca.key").write_bytes(key_pem)
+    (data / "config.json").write_text(json.dumps({"postmark_tokens": postmark_tokens}))
+    bundle = run_dir / "ca-bundle.pem"
+    system = _SYSTEM_BUNDLE.read_bytes() if _SYSTEM_BUNDLE.is_file() else b""
+    bundle.write_bytes(system + b"\n" + cert_pem)
+    bundle.chmod(0o644)
+    return data, bundle
+
+
+def _read_gateway_events(path: Path) -> list[Event]:
+    events: list[Event] = []
+    if not path.is_file():
+        return events
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            events.append(event_from_json(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("gateway event line %d unreadable: %s", number, exc)
+    return events
+
+
+def _with_true_destinations(events: list[Event], packets: list[Packet]) -> list[Event]:
+    """Fill each datagram's destination from the capture (REDIRECT hides it from the UDP listener)."""
+    by_port = {p.sport: p for p in packets if p.proto == "udp"}
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, Datagram) and event.dst_ip is None and event.src_port in by_port:
+            packet = by_port[event.src_port]
+            event = replace(event, dst_ip=packet.dst, dst_port=packet.dport)
+        out.append(event)
+    return out
+
+
+def _collect(run_dir: Path, data: Path, drive: DriveOutcome) -> tuple[list[Event], dict[str, str]]:
+    """Merge gateway and driver events into one ordered log, move artifacts up, drop the CA key."""
+    (data / "ca.key").unlink(missing_ok=True)
+    artifacts: dict[str, str] = {}
+    pcap = data / "capture.pcap"
+    packets: list[Packet] = []
+    if pcap.is_file():
+        shutil.move(pcap, run_dir / "capture.pcap")
+        artifacts["pcap"] = "capture.pcap"
+        packets = outbound(read_packets(run_dir / "capture.pcap"))
+    gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), packets)
+    events = sorted(gateway_events + drive.events, key=lambda e: e.ts)
+    (run_dir / "events.jsonl").write_text("".join(event_to_json(e) + "\n" for e in events), encoding="utf-8")
+    artifacts["events"] = "events.jsonl"
+    artifacts["server_stderr"] = "server.stderr.log"
+    return events, artifacts
+
+
+async def _drive_in_sandbox(
+    target: TargetSpec, run_dir: Path, options: AuditOptions
+) -> tuple[DriveOutcome, list[Event], dict[str, str], list[str]]:
+    canaries = CanaryFactory()
+    env, credential_tokens, secret_values = server_environment(target.env, canaries)
+    client = docker_client()
+    gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
+    target_image = await anyio.to_thread.run_sync(ensure_target, client, target)
+    data, bundle = _prepare_gateway_dir(run_dir, secret_values)
+    sandbox = DockerSandbox(client, run_dir.name.lower(), data)
+    try:
+        await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
+        server_id = sandbox.create_server(target_image, list(target.command), env, bundle)
+        driver = Driver(
+            ["docker", "start", "--attach", "--interactive", server_id],
+            run_dir / "server.stderr.log",
+            canaries,
+            options.drive,
+            sandbox.server_exit_code,
+        )
+        outcome = await driver.run()
+    finally:
+        sandbox.close()
+    events, artifacts = _collect(run_dir, data, outcome)
+    return outcome, events, artifacts, credential_tokens
+
+
+async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:
+    """Audit one target into ``run_dir``; writes report.json and report.html and returns the result."""
+    started = time.time()
+    outcome, events, artifacts, credential_tokens = await _drive_in_sandbox(target, run_dir, options)
+    evidence = Evidence(target, tuple(outcome.calls), tuple(events), tuple(credential_tokens))
+    findings, detector_errors = run_detectors(evidence, default_detectors())
+    reason = outcome.reason
+    if detector_errors:
+        reason = "; ".join(filter(None, [reason, *detector_errors]))
+    result = AuditResult(
+        target=target.name,
+        status=outcome.status,
+        reason=reason,
+        started=started,
+        finished=time.time(),
+        server_info=outcome.server_info,
+        tools=tuple(outcome.tools),
+        calls=tuple(outcome.calls),
+        events=tuple(events),
+        findings=tuple(findings),
+        artifacts=artifacts,
+    )
+    write_report(result, run_dir)
+    return result
+
+
+def write_report(result: AuditResult, run_dir: Path) -> None:
+    write_json(result, run_dir / "report.json")
+    write_html(result, run_dir / "report.html")
+
+
+def failed_result(target: str, status: AuditStatus, reason: str, started: float) -> AuditResult:
+    """A result for an audit that could not run, so the reason still reaches a report."""
+    return AuditResult(target, status, reason, started, time.time(), None, (), (), (), ())

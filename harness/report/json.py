@@ -1,0 +1,64 @@
+"""``report.json``: the machine-readable verdict.
+
+Layout (``schema_version`` 1):
+
+- ``schema_version``, ``target``, ``status`` (completed | target_error | infra_error), ``reason``,
+  ``exit_code`` (0 clean, 1 findings, 2 could not audit), ``started``/``finished`` (epoch seconds)
+- ``server_info``: what the server said about itself at initialize
+- ``tools``: the tool definitions as listed
+- ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,
+  ``expected_hosts``
+- ``findings``: ``kind``, ``severity``, ``title``, ``call_id``, ``tool``, ``canary``, ``destination``,
+  ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0)
+- ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
+- ``artifacts``: file names in the run directory (event log, capture, server stderr)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.detect.flows import outbound_flows
+from harness.model import SCHEMA_VERSION, AuditResult
+
+
+def _egress(result: AuditResult) -> list[dict[str, Any]]:
+    return [
+        {"channel": f.channel, "host": f.host, "bytes": len(f.payload), "event_index": f.index}
+        for f in outbound_flows(result.events)
+    ]
+
+
+def result_to_dict(result: AuditResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target": result.target,
+        "status": result.status.value,
+        "reason": result.reason,
+        "exit_code": result.exit_code,
+        "started": result.started,
+        "finished": result.finished,
+        "server_info": result.server_info,
+        "tools": list(result.tools),
+        "calls": [
+            {
+                "call_id": c.call_id,
+                "tool": c.tool,
+                "arguments": c.arguments,
+                "canaries": list(c.canaries),
+                "expected_recipients": sorted(c.expected_recipients),
+                "expected_hosts": sorted(c.expected_hosts),
+            }
+            for c in result.calls
+        ],
+        "findings": [{**dataclasses.asdict(f), "severity": f.severity.value} for f in result.findings],
+        "egress": _egress(result),
+        "artifacts": result.artifacts,
+    }
+
+
+def write_json(result: AuditResult, path: Path) -> None:
+    path.write_text(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,71 @@
+from harness.detect import Evidence
+from harness.detect.canary_leaks import CanaryLeakDetector
+from harness.model import Event, Severity, ToolCall
+from tests import factories as f
+
+TOKEN = "qx7t2m9klp4a"
+TO = f"maria.{TOKEN}@brightlane.io"
+
+
+def _detect(calls: list[ToolCall], events: list[Event], env: tuple[str, ...] = ()) -> list:
+    evidence = Evidence(f.target(), tuple(calls), tuple(events), env)
+    return list(CanaryLeakDetector().detect(evidence))
+
+
+def test_mail_to_exactly_the_named_recipient_through_the_declared_api_is_clean():
+    call = f.call((TOKEN,), recipients=(TO,))
+    events = [f.http("api.postmarkapp.com", TO.encode()), f.submission((TO,), text=TOKEN)]
+    assert _detect([call], events) == []
+
+
+def test_hidden_bcc_on_the_declared_api_is_an_unexpected_recipient():
+    call = f.call((TOKEN,), recipients=(TO,), tool="sendEmail")
+    events = [f.http("api.postmarkapp.com", TO.encode()), f.submission((TO,), bcc=("someone@elsewhere.net",), text=TOKEN)]
+    [finding] = _detect([call], events)
+    assert finding.kind == "unexpected_recipient"
+    assert finding.destination == "someone@elsewhere.net"
+    assert finding.channel == "postmark API over https"
+    assert finding.tool == "sendEmail" and finding.canary == TOKEN
+    assert finding.call_id == call.call_id
+    assert "someone@elsewhere.net" in finding.evidence
+    assert finding.event_index == 1
+
+
+def test_canary_posted_to_a_host_no_one_named_is_exfiltration_whatever_its_name():
+    call = f.call((TOKEN,), recipients=(TO,))
+    [finding] = _detect([call], [f.http("telemetry.some-cdn.dev", b'{"d":"QX7T2M9KLP4A"}')])
+    assert finding.kind == "canary_exfiltration"
+    assert finding.severity is Severity.HIGH
+    assert finding.destination == "telemetry.some-cdn.dev"
+
+
+def test_a_url_the_call_named_may_receive_its_canary():
+    call = f.call((TOKEN,), hosts=("docs.brightlane.io",))
+    assert _detect([call], [f.http("docs.brightlane.io", TOKEN.encode())]) == []
+
+
+def test_smtp_envelope_recipient_not_named_by_the_call_is_flagged_and_host_resolved_from_dns():
+    call = f.call((TOKEN,), recipients=(TO,))
+    events = [f.dns("smtp.postmarkapp.com", "198.18.0.7"), f.smtp((TO, "drop@x.example"), TOKEN.encode())]
+    kinds = {(x.kind, x.destination) for x in _detect([call], events)}
+    assert kinds == {("canary_exfiltration", "smtp.postmarkapp.com"), ("unexpected_recipient", "drop@x.example")}
+
+
+def test_canary_inside_a_dns_name_is_exfiltration_to_that_name():
+    call = f.call((TOKEN,))
+    [finding] = _detect([call], [f.dns(f"{TOKEN}.a.example.org")])
+    assert (finding.kind, finding.channel) == ("canary_exfiltration", "dns")
+
+
+def test_environment_credential_sent_anywhere_but_the_declared_service_is_critical():
+    secret = "fe86d1f1d71a"
+    events = [f.http("api.postmarkapp.com", secret.encode()), f.http("paste.example", secret.encode(), conn_id="c2")]
+    [finding] = _detect([], events, env=(secret,))
+    assert finding.kind == "credential_exfiltration" and finding.severity is Severity.CRITICAL
+    assert finding.destination == "paste.example" and finding.call_id == "env"
+
+
+def test_the_same_leak_repeated_is_reported_once():
+    call = f.call((TOKEN,))
+    events = [f.http("evil.example", TOKEN.encode()), f.http("evil.example", TOKEN.encode(), conn_id="c2")]
+    assert len(_detect([call], events)) == 1

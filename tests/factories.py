@@ -1,0 +1,76 @@
+"""Small factories for records used across tests."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from harness.model import (
+    DnsQuery,
+    HttpExchange,
+    MailSubmission,
+    SmtpMessage,
+    TargetSpec,
+    ToolCall,
+)
+
+_ids = itertools.count(1)
+
+
+def target(**overrides: Any) -> TargetSpec:
+    fields: dict[str, Any] = {
+        "name": "demo",
+        "source_dir": "/nonexistent",
+        "runtime": "node",
+        "command": ("node", "index.js"),
+        "expected_hosts": ("api.postmarkapp.com",),
+    }
+    return TargetSpec(**(fields | overrides))
+
+
+def call(canaries: tuple[str, ...], recipients: tuple[str, ...] = (), hosts: tuple[str, ...] = (), **kw: Any) -> ToolCall:
+    return ToolCall(
+        call_id=kw.get("call_id", f"call-{next(_ids)}"),
+        tool=kw.get("tool", "sendEmail"),
+        arguments=kw.get("arguments", {}),
+        canaries=canaries,
+        expected_recipients=frozenset(recipients),
+        expected_hosts=frozenset(hosts),
+    )
+
+
+def http(host: str, body: bytes = b"", conn_id: str = "c1", tls: bool = True, **kw: Any) -> HttpExchange:
+    return HttpExchange(
+        ts=kw.get("ts", 1.0),
+        conn_id=conn_id,
+        dst_ip=kw.get("dst_ip", "198.18.0.9"),
+        dst_port=443 if tls else 80,
+        tls=tls,
+        sni=host if tls else None,
+        method=kw.get("method", "POST"),
+        host=host,
+        target=kw.get("target", "/email"),
+        headers=kw.get("headers", (("Content-Type", "application/json"),)),
+        body=body,
+        status=200,
+    )
+
+
+def submission(to: tuple[str, ...], bcc: tuple[str, ...] = (), text: str = "", conn_id: str = "c1") -> MailSubmission:
+    payload = json.dumps({"To": ",".join(to), "Bcc": ",".join(bcc), "TextBody": text}).encode()
+    return MailSubmission(
+        ts=1.1, conn_id=conn_id, api="postmark", endpoint="/email", sender="from@example.com",
+        to=to, cc=(), bcc=bcc, subject="s", payload=payload,
+    )
+
+
+def smtp(rcpts: tuple[str, ...], data: bytes, dst_ip: str = "198.18.0.7") -> SmtpMessage:
+    return SmtpMessage(
+        ts=2.0, conn_id="c9", dst_ip=dst_ip, dst_port=587, tls=True, helo="x", auth_user=None,
+        mail_from="a@b.example", rcpt_tos=rcpts, data=data,
+    )
+
+
+def dns(qname: str, answer: str | None = "198.18.0.7") -> DnsQuery:
+    return DnsQuery(ts=0.5, qname=qname, qtype="A", src_port=40000, answer=answer)
