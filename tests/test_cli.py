@@ -1,0 +1,61 @@
+"""The command line's contract for bad input, broken servers and interruption."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO, labelled_containers, run_cli
+
+FIXTURES = REPO / "tests/fixtures/servers"
+
+
+def test_missing_target_directory_is_one_line_and_exit_2(tmp_path):
+    proc = run_cli("audit", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "target directory not found" in proc.stderr
+
+
+def test_malformed_scenario_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "scenario.toml").write_text("name = 'x'\n[server]\nruntime = 'node'\n")
+    proc = run_cli("audit", str(tmp_path))
+    assert proc.returncode == 2 and "server.command" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.docker
+def test_server_that_exits_before_initialize_is_exit_2_with_the_reason(audit):
+    run = audit(FIXTURES / "crash-at-start")
+    assert run.code == 2
+    assert run.report["status"] == "target_error"
+    assert "exited" in run.report["reason"] and "code 3" in run.report["reason"]
+    assert "INCOMPLETE" in run.stdout
+
+
+@pytest.mark.docker
+def test_server_that_never_answers_is_exit_2_after_the_bound(audit):
+    run = audit(FIXTURES / "never-answers", "--init-timeout", "5")
+    assert run.code == 2
+    assert "did not answer initialize within 5s" in run.report["reason"]
+
+
+@pytest.mark.docker
+def test_interrupted_run_leaves_no_container(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "audit", str(FIXTURES / "never-answers"), "--out", str(tmp_path / "r"),
+         "--init-timeout", "300"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not any("srv" in name for name in labelled_containers()):
+        assert proc.poll() is None and time.monotonic() < deadline, "server container never appeared"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert labelled_containers() == []

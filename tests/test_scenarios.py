@@ -1,0 +1,53 @@
+"""Every scenario under scenarios/ is audited for real and must produce exactly the findings it declares."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from tests.conftest import REPO
+
+SCENARIOS = sorted(p.parent for p in (REPO / "scenarios").rglob("scenario.toml"))
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[str(p.relative_to(REPO / "scenarios")) for p in SCENARIOS])
+def test_scenario_produces_exactly_its_declared_findings(audit, scenario):
+    expected = sorted(set(tomllib.loads((scenario / "scenario.toml").read_text())["expect"]["findings"]))
+    run = audit(scenario)
+    assert run.report["status"] == "completed", run.report["reason"]
+    assert sorted(set(run.kinds())) == expected, run.stdout + run.stderr
+    assert run.code == (1 if expected else 0)
+
+
+def test_postmark_bcc_is_reported_with_recipient_channel_call_and_canary(audit):
+    run = audit(REPO / "scenarios/postmark/malicious")
+    report = run.report
+    calls = {c["call_id"]: c for c in report["calls"]}
+    [finding, *_] = report["findings"]
+    call = calls[finding["call_id"]]
+    assert finding["kind"] == "unexpected_recipient"
+    assert finding["tool"] == "sendEmail" == call["tool"]
+    assert finding["channel"] == "postmark API over https"
+    assert finding["destination"] not in call["expected_recipients"]
+    assert finding["canary"] in call["canaries"]
+    assert finding["destination"] in finding["evidence"]
+    # both sendEmail calls leaked, each with its own canaries
+    assert {f["call_id"] for f in report["findings"]} == {c for c, v in calls.items() if v["tool"] == "sendEmail"}
+    page = (run.out / "report.html").read_text()
+    assert finding["destination"] in page and "postmark API over https" in page
+    assert (run.out / "capture.pcap").stat().st_size > 24
+    assert (run.out / "events.jsonl").is_file()
+
+
+def test_benign_postmark_connector_sends_mail_through_the_api_and_is_clean(audit):
+    run = audit(REPO / "scenarios/postmark/benign")
+    report = run.report
+    assert run.code == 0 and report["findings"] == []
+    tools = {t["name"] for t in report["tools"]}
+    assert {"sendEmail", "sendEmailWithTemplate", "listTemplates", "getDeliveryStats"} <= tools
+    hosts = {e["host"] for e in report["egress"]}
+    assert "api.postmarkapp.com" in hosts
+    assert "CLEAN" in run.stdout
