@@ -8,12 +8,12 @@ bootstrapped with debootstrap when it can be neither found nor pulled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import docker
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES_DIR = REPO_ROOT / "sandbox_images"
 BASE_IMAGE = "debian:bookworm-slim"
+HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 LABEL = "mcp-harness"
 _TARGET_EXCLUDES = frozenset({"scenario.toml", "node_modules", ".git", "package-lock.json"})
+_TARGET_DOCKERFILE_NAME = ".build.Dockerfile"
 _TARGET_DOCKERFILE = """\
 FROM {runner}
 COPY . /usr/src/app
@@ -51,12 +53,36 @@ def ensure_base(client: docker.DockerClient) -> str:
     return str(client.images.get(BASE_IMAGE).id)
 
 
-def _digest(root: Path, files: Iterable[Path], extra: str) -> str:
+def _digest_map(files: Mapping[str, Path | bytes], extra: str) -> str:
+    """Hash of names and contents of a build's inputs plus ``extra`` (the parent image)."""
     h = hashlib.sha256(extra.encode())
-    for path in sorted(files):
-        h.update(str(path.relative_to(root)).encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + _content(files[name]) + b"\0")
     return h.hexdigest()[:16]
+
+
+def _content(source: Path | bytes) -> bytes:
+    return source if isinstance(source, bytes) else source.read_bytes()
+
+
+def _trust_anchors(prefix: str) -> dict[str, Path]:
+    """The build host's extra CA certificates, for registries reached through a TLS-inspecting proxy.
+
+    They go into images as ``<prefix>extra-ca-N.crt`` so their host-side names never reach a sandbox.
+    """
+    found = sorted(HOST_CA_DIR.rglob("*.crt")) if HOST_CA_DIR.is_dir() else []
+    return {f"{prefix}extra-ca-{n}.crt": path for n, path in enumerate(found, 1)}
+
+
+@contextlib.contextmanager
+def _context(files: Mapping[str, Path | bytes]) -> Iterator[Path]:
+    """A throwaway build context holding exactly ``files`` (name in context -> file or content)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, source in files.items():
+            dest = Path(tmp) / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(_content(source))
+        yield Path(tmp)
 
 
 def _files_under(root: Path, excludes: frozenset[str] = frozenset()) -> list[Path]:
@@ -98,19 +124,12 @@ def ensure_gateway(client: docker.DockerClient) -> str:
     """The gateway image (fake services + capture); inputs are its Dockerfile and harness/services."""
     base_id = ensure_base(client)
     pkg = REPO_ROOT / "harness"
-    inputs = [
-        pkg / "__init__.py",
-        pkg / "model.py",
-        *_files_under(pkg / "services"),
-        *_files_under(IMAGES_DIR / "gateway"),
-    ]
-    tag = f"{LABEL}/gateway:{_digest(REPO_ROOT, inputs, base_id)}"
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in inputs:
-            dest = Path(tmp) / path.relative_to(REPO_ROOT)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-        return _ensure(client, tag, Path(tmp), "sandbox_images/gateway/Dockerfile")
+    sources = [pkg / "__init__.py", pkg / "model.py", *_files_under(pkg / "services")]
+    sources += [p for p in _files_under(IMAGES_DIR / "gateway") if p.suffix != ".crt"]
+    inputs = {str(p.relative_to(REPO_ROOT)): p for p in sources} | _trust_anchors("sandbox_images/gateway/")
+    tag = f"{LABEL}/gateway:{_digest_map(inputs, base_id)}"
+    with _context(inputs) as context:
+        return _ensure(client, tag, context, "sandbox_images/gateway/Dockerfile")
 
 
 def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
@@ -119,8 +138,11 @@ def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
     folder = IMAGES_DIR / runtime
     if not (folder / "Dockerfile").is_file():
         raise TargetError(f"no runner image for runtime {runtime!r}")
-    tag = f"{LABEL}/runner-{runtime}:{_digest(folder, _files_under(folder), base_id)}"
-    return _ensure(client, tag, folder, "Dockerfile")
+    inputs = {str(p.relative_to(folder)): p for p in _files_under(folder) if p.suffix != ".crt"}
+    inputs |= _trust_anchors("")
+    tag = f"{LABEL}/runner-{runtime}:{_digest_map(inputs, base_id)}"
+    with _context(inputs) as context:
+        return _ensure(client, tag, context, "Dockerfile")
 
 
 def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
@@ -128,15 +150,12 @@ def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
     runner = ensure_runner(client, target.runtime)
     source = Path(target.source_dir)
     files = _files_under(source, _TARGET_EXCLUDES)
-    tag = f"{LABEL}/target-{target.name.lower()}:{_digest(source, files, runner)}"
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in files:
-            dest = Path(tmp) / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-        (Path(tmp) / ".harness.Dockerfile").write_text(_TARGET_DOCKERFILE.format(runner=runner))
-        (Path(tmp) / ".dockerignore").write_text(".harness.Dockerfile\n.dockerignore\n")
+    inputs: dict[str, Path | bytes] = {str(p.relative_to(source)): p for p in files}
+    tag = f"{LABEL}/target-{target.name.lower()}:{_digest_map(inputs, runner)}"
+    inputs[_TARGET_DOCKERFILE_NAME] = _TARGET_DOCKERFILE.format(runner=runner).encode()
+    inputs[".dockerignore"] = f"{_TARGET_DOCKERFILE_NAME}\n.dockerignore\n".encode()
+    with _context(inputs) as context:
         try:
-            return _ensure(client, tag, Path(tmp), ".harness.Dockerfile")
+            return _ensure(client, tag, context, _TARGET_DOCKERFILE_NAME)
         except SandboxError as exc:
             raise TargetError(f"installing {target.name} failed: {exc}") from None
