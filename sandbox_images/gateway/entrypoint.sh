@@ -1,0 +1,83 @@
+#!/bin/bash
+# Gateway start-up, run as PID 1 with NET_ADMIN and NET_RAW in a namespace
+# that has only loopback (--network none).
+#
+# 1. Route everything via lo, so a packet to any address leaves no host.
+# 2. nat OUTPUT: redirect non-loopback traffic to the fakes on 127.0.0.1
+#    (SMTP ports -> 15025, DNS -> 15053, other TCP -> 15001, other UDP -> 15054).
+# 3. mangle OUTPUT: NFLOG every packet (before NAT, so with its true
+#    destination); tcpdump writes them to /data/capture.pcap.
+# 4. Run the fakes (python3 -m harness.services): they read /data/ca.pem,
+#    /data/ca.key and optional /data/config.json, write /data/ready once
+#    listening and events to /data/gateway.jsonl.
+# Ports must match PORTS in harness/services/__init__.py.
+# On SIGTERM/SIGINT: stop the fakes first, then tcpdump (SIGINT, so the pcap
+# is complete), and exit with the fakes' status.
+set -euo pipefail
+
+DATA=/data
+NFLOG_GROUP=5
+SMTP_PORTS=25,587,2525
+TCP_PORT=15001 SMTP_PORT=15025 DNS_PORT=15053 UDP_PORT=15054
+
+say() { echo "entrypoint: $*" >&2; }
+
+route_and_redirect() {
+  ip link set lo up
+  # "src" matters: replies to redirected UDP are dropped without it.
+  ip route replace default dev lo src 127.0.0.1
+  iptables -w -t nat -A OUTPUT -p tcp -m multiport --dports "$SMTP_PORTS" ! -d 127.0.0.0/8 \
+    -j REDIRECT --to-ports "$SMTP_PORT"
+  # DNS to any address, loopback stub resolvers included: nothing of ours listens on port 53.
+  iptables -w -t nat -A OUTPUT -p udp --dport 53 -j REDIRECT --to-ports "$DNS_PORT"
+  iptables -w -t nat -A OUTPUT -p tcp ! -d 127.0.0.0/8 -j REDIRECT --to-ports "$TCP_PORT"
+  iptables -w -t nat -A OUTPUT -p udp ! -d 127.0.0.0/8 -j REDIRECT --to-ports "$UDP_PORT"
+  iptables -w -t mangle -A OUTPUT -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-threshold 1
+}
+
+# Best effort: the fakes also listen on ::1 when the namespace has IPv6.
+route_and_redirect_v6() {
+  ip -6 route replace default dev lo 2>/dev/null || return 1
+  ip6tables -w -t nat -A OUTPUT -p tcp -m multiport --dports "$SMTP_PORTS" ! -d ::1/128 \
+    -j REDIRECT --to-ports "$SMTP_PORT" 2>/dev/null || return 1
+  ip6tables -w -t nat -A OUTPUT -p udp --dport 53 -j REDIRECT --to-ports "$DNS_PORT" || return 1
+  ip6tables -w -t nat -A OUTPUT -p tcp ! -d ::1/128 -j REDIRECT --to-ports "$TCP_PORT" || return 1
+  ip6tables -w -t nat -A OUTPUT -p udp ! -d ::1/128 -j REDIRECT --to-ports "$UDP_PORT" || return 1
+  ip6tables -w -t mangle -A OUTPUT -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-threshold 1 || return 1
+}
+
+start_capture() {
+  rm -f "$DATA/capture.pcap"
+  # -Z root: stay root so the capture can be written into the host-owned /data.
+  tcpdump -i "nflog:$NFLOG_GROUP" -U -n -s 0 -Z root -w "$DATA/capture.pcap" &
+  capture_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$DATA/capture.pcap" ] && return 0
+    kill -0 "$capture_pid" 2>/dev/null || { say "packet capture failed to start"; exit 1; }
+    sleep 0.1
+  done
+  say "packet capture not ready after 10s"
+  exit 1
+}
+
+stop_capture() {
+  sleep 0.3  # let tcpdump drain packets already queued on its netlink socket
+  kill -INT "$capture_pid" 2>/dev/null || true
+  wait "$capture_pid" 2>/dev/null || true
+}
+
+route_and_redirect
+route_and_redirect_v6 || say "no IPv6 redirect (IPv6 off in this namespace?)"
+start_capture
+
+/opt/venv/bin/python3 -m harness.services --data "$DATA" &
+services_pid=$!
+trap 'kill -TERM "$services_pid" 2>/dev/null || true' TERM INT
+
+# wait returns early when a trapped signal arrives; wait again until the fakes are gone.
+while :; do
+  if wait "$services_pid"; then status=0; else status=$?; fi
+  kill -0 "$services_pid" 2>/dev/null || break
+done
+stop_capture
+exit "$status"
