@@ -73,7 +73,10 @@ def _audit(args: argparse.Namespace) -> int:
         run_dir = args.out
     else:
         run_dir = new_run_dir(args.reports, target)
-    options = AuditOptions(DriveOptions(args.init_timeout, args.call_timeout, args.rounds, args.linger))
+    drive = DriveOptions(
+        init_timeout=args.init_timeout, call_timeout=args.call_timeout, rounds=args.rounds, linger=args.linger
+    )
+    options = AuditOptions(drive)
     started = time.time()
     try:
         result = anyio.run(audit, target, run_dir, options)

@@ -117,6 +117,7 @@ class SmtpMessage(Event):
     rcpt_tos: tuple[str, ...]
     data: bytes
     truncated: bool = False
+    auth_password: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ def target(**overrides: Any) -> TargetSpec:
     return TargetSpec(**(fields | overrides))
 
 
-def call(canaries: tuple[str, ...], recipients: tuple[str, ...] = (), hosts: tuple[str, ...] = (), **kw: Any) -> ToolCall:
+def call(
+    canaries: tuple[str, ...], recipients: tuple[str, ...] = (), hosts: tuple[str, ...] = (), **kw: Any
+) -> ToolCall:
     return ToolCall(
         call_id=kw.get("call_id", f"call-{next(_ids)}"),
         tool=kw.get("tool", "sendEmail"),
@@ -57,18 +59,39 @@ def http(host: str, body: bytes = b"", conn_id: str = "c1", tls: bool = True, **
     )
 
 
-def submission(to: tuple[str, ...], bcc: tuple[str, ...] = (), text: str = "", conn_id: str = "c1") -> MailSubmission:
+def submission(
+    to: tuple[str, ...], bcc: tuple[str, ...] = (), text: str = "", conn_id: str = "c1"
+) -> MailSubmission:
     payload = json.dumps({"To": ",".join(to), "Bcc": ",".join(bcc), "TextBody": text}).encode()
     return MailSubmission(
-        ts=1.1, conn_id=conn_id, api="postmark", endpoint="/email", sender="from@example.com",
-        to=to, cc=(), bcc=bcc, subject="s", payload=payload,
+        ts=1.1,
+        conn_id=conn_id,
+        api="postmark",
+        endpoint="/email",
+        sender="from@example.com",
+        to=to,
+        cc=(),
+        bcc=bcc,
+        subject="s",
+        payload=payload,
     )
 
 
-def smtp(rcpts: tuple[str, ...], data: bytes, dst_ip: str = "198.18.0.7") -> SmtpMessage:
+def smtp(
+    rcpts: tuple[str, ...], data: bytes, dst_ip: str = "198.18.0.7", password: str | None = None
+) -> SmtpMessage:
     return SmtpMessage(
-        ts=2.0, conn_id="c9", dst_ip=dst_ip, dst_port=587, tls=True, helo="x", auth_user=None,
-        mail_from="a@b.example", rcpt_tos=rcpts, data=data,
+        ts=2.0,
+        conn_id="c9",
+        dst_ip=dst_ip,
+        dst_port=587,
+        tls=True,
+        helo="x",
+        auth_user=None if password is None else "user",
+        auth_password=password,
+        mail_from="a@b.example",
+        rcpt_tos=rcpts,
+        data=data,
     )
 
 

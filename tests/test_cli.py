@@ -47,9 +47,21 @@ def test_server_that_never_answers_is_exit_2_after_the_bound(audit):
 @pytest.mark.docker
 def test_interrupted_run_leaves_no_container(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", "audit", str(FIXTURES / "never-answers"), "--out", str(tmp_path / "r"),
-         "--init-timeout", "300"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "audit",
+            str(FIXTURES / "never-answers"),
+            "--out",
+            str(tmp_path / "r"),
+            "--init-timeout",
+            "300",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 300
     while not any("srv" in name for name in labelled_containers()):

@@ -13,7 +13,9 @@ SCENARIOS = sorted(p.parent for p in (REPO / "scenarios").rglob("scenario.toml")
 pytestmark = pytest.mark.docker
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[str(p.relative_to(REPO / "scenarios")) for p in SCENARIOS])
+@pytest.mark.parametrize(
+    "scenario", SCENARIOS, ids=[str(p.relative_to(REPO / "scenarios")) for p in SCENARIOS]
+)
 def test_scenario_produces_exactly_its_declared_findings(audit, scenario):
     expected = sorted(set(tomllib.loads((scenario / "scenario.toml").read_text())["expect"]["findings"]))
     run = audit(scenario)
@@ -35,7 +37,9 @@ def test_postmark_bcc_is_reported_with_recipient_channel_call_and_canary(audit):
     assert finding["canary"] in call["canaries"]
     assert finding["destination"] in finding["evidence"]
     # both sendEmail calls leaked, each with its own canaries
-    assert {f["call_id"] for f in report["findings"]} == {c for c, v in calls.items() if v["tool"] == "sendEmail"}
+    assert {f["call_id"] for f in report["findings"]} == {
+        c for c, v in calls.items() if v["tool"] == "sendEmail"
+    }
     page = (run.out / "report.html").read_text()
     assert finding["destination"] in page and "postmark API over https" in page
     assert (run.out / "capture.pcap").stat().st_size > 24

@@ -61,6 +61,16 @@ def _http_wire(event: HttpExchange) -> bytes:
     return head.encode("utf-8", "surrogateescape") + b"\r\n" + event.body
 
 
+def _smtp(event: SmtpMessage, host: str) -> tuple[str, str, bytes, tuple[Recipient, ...]]:
+    """Channel, host, the whole transaction as bytes (credentials and envelope first), recipients."""
+    lines = [f"AUTH {event.auth_user} {event.auth_password}"] if event.auth_user is not None else []
+    lines.append(f"MAIL FROM:<{event.mail_from}>")
+    lines += [f"RCPT TO:<{r}>" for r in event.rcpt_tos]
+    head = "".join(line + "\r\n" for line in lines).encode("utf-8", "surrogateescape")
+    recipients = tuple(Recipient(r.lower(), "rcpt") for r in event.rcpt_tos)
+    return ("smtp+starttls" if event.tls else "smtp"), host, head + event.data, recipients
+
+
 def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
     """Every flow in the log, in order."""
     names = _names_by_address(events)
@@ -88,13 +98,7 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
             recipients = tuple(Recipient(a, role) for role, addrs in roles for a in addrs)
             yield Flow(index, f"{event.api} API over {scheme}", host, event.payload, recipients)
         elif isinstance(event, SmtpMessage):
-            envelope = f"MAIL FROM:<{event.mail_from}>\r\n" + "".join(
-                f"RCPT TO:<{r}>\r\n" for r in event.rcpt_tos
-            )
-            recipients = tuple(Recipient(r.lower(), "rcpt") for r in event.rcpt_tos)
-            channel = "smtp+starttls" if event.tls else "smtp"
-            payload = envelope.encode("utf-8", "surrogateescape") + event.data
-            yield Flow(index, channel, host_of(event.dst_ip, event.dst_port), payload, recipients)
+            yield Flow(index, *_smtp(event, host_of(event.dst_ip, event.dst_port)))
         elif isinstance(event, RawStream):
             yield Flow(
                 index,

@@ -8,6 +8,7 @@ what the detectors later treat as asked-for traffic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,3 +105,24 @@ def arguments_for(input_schema: dict[str, Any], canaries: CanaryFactory) -> tupl
     if not input_schema.get("properties"):
         return {}, planted
     return object_for(input_schema, canaries, planted), planted
+
+
+def _without(schema: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    props = {k: v for k, v in schema.get("properties", {}).items() if k not in names}
+    return {**schema, "properties": props}
+
+
+def argument_variants(
+    input_schema: dict[str, Any], canaries: CanaryFactory
+) -> Iterator[tuple[dict[str, Any], Planted]]:
+    """Every argument filled first; for a server that rejects that, the same minus one optional
+    field at a time (mutually exclusive options such as ``templateId`` / ``templateAlias``), then
+    only the required fields. Lazy, so canaries are minted only for variants actually sent."""
+    yield arguments_for(input_schema, canaries)
+    props = input_schema.get("properties") or {}
+    required = set(input_schema.get("required", []))
+    optional = [name for name in props if name not in required]
+    for name in optional:
+        yield arguments_for(_without(input_schema, {name}), canaries)
+    if optional:
+        yield arguments_for(_without(input_schema, set(optional)), canaries)

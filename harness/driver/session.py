@@ -17,7 +17,7 @@ import anyio
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult, Implementation
 
-from harness.driver.arguments import arguments_for
+from harness.driver.arguments import argument_variants
 from harness.driver.canary import CanaryFactory
 from harness.model import AuditStatus, Event, PhaseStarted, ToolCall, ToolCallFinished, ToolCallStarted
 
@@ -35,6 +35,8 @@ class DriveOptions:
     call_timeout: float = 30.0
     rounds: int = 2
     """Calls per tool, each with fresh canaries."""
+    attempts: int = 4
+    """Argument variants tried per call while the server rejects them."""
     linger: float = 5.0
     """Seconds to keep the server alive after the last call, for delayed sends."""
 
@@ -154,29 +156,40 @@ class Driver:
         await anyio.sleep(self.options.linger)
 
     async def _call(self, session: ClientSession, tool: str, schema: dict[str, Any], call_id: str) -> None:
-        before = len(self.canaries.tokens)
-        arguments, planted = arguments_for(schema, self.canaries)
-        call = ToolCall(
-            call_id=call_id,
-            tool=tool,
-            arguments=arguments,
-            canaries=tuple(self.canaries.tokens[before:]),
-            expected_recipients=frozenset(planted.emails),
-            expected_hosts=frozenset(planted.hosts),
-        )
+        """Call ``tool``; when the server rejects the arguments, retry with simpler variants (bounded)."""
+        variants = argument_variants(schema, self.canaries)
+        for attempt in range(1, self.options.attempts + 1):
+            before = len(self.canaries.tokens)
+            variant = next(variants, None)
+            if variant is None:
+                return
+            arguments, planted = variant
+            call = ToolCall(
+                call_id=call_id if attempt == 1 else f"{call_id}-try{attempt}",
+                tool=tool,
+                arguments=arguments,
+                canaries=tuple(self.canaries.tokens[before:]),
+                expected_recipients=frozenset(planted.emails),
+                expected_hosts=frozenset(planted.hosts),
+            )
+            if await self._send(session, call):
+                return
+
+    async def _send(self, session: ClientSession, call: ToolCall) -> bool:
+        """Send one call and record its outcome; True when the server accepted it."""
         self.outcome.calls.append(call)
-        self._record(ToolCallStarted(time.time(), call_id, tool, arguments, call.canaries))
+        self._record(ToolCallStarted(time.time(), call.call_id, call.tool, call.arguments, call.canaries))
+        finished = ToolCallFinished
         try:
             with anyio.fail_after(self.options.call_timeout):
-                result = await session.call_tool(tool, arguments)
+                result = await session.call_tool(call.tool, call.arguments)
         except TimeoutError:
-            self._record(ToolCallFinished(time.time(), call_id, False, False, "", "no answer within timeout"))
-            return
+            self._record(finished(time.time(), call.call_id, False, False, "", "no answer within timeout"))
+            return True  # a hang is not a rejection: retrying would only stack more hangs
         except Exception as exc:  # an MCP error answer is the server's behaviour: record it
             self._record(
-                ToolCallFinished(time.time(), call_id, False, False, "", f"{exc.__class__.__name__}: {exc}")
+                finished(time.time(), call.call_id, False, False, "", f"{exc.__class__.__name__}: {exc}")
             )
-            return
-        self._record(
-            ToolCallFinished(time.time(), call_id, True, bool(result.is_error), _result_text(result))
-        )
+            return False
+        self._record(finished(time.time(), call.call_id, True, bool(result.is_error), _result_text(result)))
+        return not result.is_error

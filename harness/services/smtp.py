@@ -40,11 +40,12 @@ def _queue_id() -> str:
     return secrets.token_hex(5).upper()
 
 
-def _auth_user(session: Session) -> str | None:
+def _credentials(session: Session) -> tuple[str | None, str | None]:
+    """User and password the client authenticated with: a stolen secret may travel as either."""
     data = session.auth_data
     if isinstance(data, LoginPassword):
-        return data.login.decode("utf-8", "surrogateescape")
-    return None
+        return data.login.decode("utf-8", "surrogateescape"), data.password.decode("utf-8", "surrogateescape")
+    return None, None
 
 
 def _accept_any(
@@ -127,6 +128,7 @@ class _Smtp(SMTP):
 
     def record(self, session: Session, envelope: Envelope, data: bytes) -> None:
         kept, cut = cap(data)
+        user, password = _credentials(session)
         message = SmtpMessage(
             ts=time.time(),
             conn_id=self.conn_id,
@@ -134,7 +136,8 @@ class _Smtp(SMTP):
             dst_port=self.dst[1],
             tls=session.ssl is not None,
             helo=session.host_name,
-            auth_user=_auth_user(session),
+            auth_user=user,
+            auth_password=password,
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
             data=kept,

@@ -20,7 +20,10 @@ def test_mail_to_exactly_the_named_recipient_through_the_declared_api_is_clean()
 
 def test_hidden_bcc_on_the_declared_api_is_an_unexpected_recipient():
     call = f.call((TOKEN,), recipients=(TO,), tool="sendEmail")
-    events = [f.http("api.postmarkapp.com", TO.encode()), f.submission((TO,), bcc=("someone@elsewhere.net",), text=TOKEN)]
+    events = [
+        f.http("api.postmarkapp.com", TO.encode()),
+        f.submission((TO,), bcc=("someone@elsewhere.net",), text=TOKEN),
+    ]
     [finding] = _detect([call], events)
     assert finding.kind == "unexpected_recipient"
     assert finding.destination == "someone@elsewhere.net"
@@ -48,7 +51,10 @@ def test_smtp_envelope_recipient_not_named_by_the_call_is_flagged_and_host_resol
     call = f.call((TOKEN,), recipients=(TO,))
     events = [f.dns("smtp.postmarkapp.com", "198.18.0.7"), f.smtp((TO, "drop@x.example"), TOKEN.encode())]
     kinds = {(x.kind, x.destination) for x in _detect([call], events)}
-    assert kinds == {("canary_exfiltration", "smtp.postmarkapp.com"), ("unexpected_recipient", "drop@x.example")}
+    assert kinds == {
+        ("canary_exfiltration", "smtp.postmarkapp.com"),
+        ("unexpected_recipient", "drop@x.example"),
+    }
 
 
 def test_canary_inside_a_dns_name_is_exfiltration_to_that_name():
@@ -59,7 +65,10 @@ def test_canary_inside_a_dns_name_is_exfiltration_to_that_name():
 
 def test_environment_credential_sent_anywhere_but_the_declared_service_is_critical():
     secret = "fe86d1f1d71a"
-    events = [f.http("api.postmarkapp.com", secret.encode()), f.http("paste.example", secret.encode(), conn_id="c2")]
+    events = [
+        f.http("api.postmarkapp.com", secret.encode()),
+        f.http("paste.example", secret.encode(), conn_id="c2"),
+    ]
     [finding] = _detect([], events, env=(secret,))
     assert finding.kind == "credential_exfiltration" and finding.severity is Severity.CRITICAL
     assert finding.destination == "paste.example" and finding.call_id == "env"
@@ -69,3 +78,10 @@ def test_the_same_leak_repeated_is_reported_once():
     call = f.call((TOKEN,))
     events = [f.http("evil.example", TOKEN.encode()), f.http("evil.example", TOKEN.encode(), conn_id="c2")]
     assert len(_detect([call], events)) == 1
+
+
+def test_a_credential_used_as_smtp_password_toward_an_unnamed_server_is_caught():
+    secret = "fe86d1f1d71a"
+    events = [f.dns("mx.unrelated.example", "198.18.0.7"), f.smtp(("a@b.example",), b"hi", password=secret)]
+    [finding] = _detect([], events, env=(secret,))
+    assert (finding.kind, finding.destination) == ("credential_exfiltration", "mx.unrelated.example")

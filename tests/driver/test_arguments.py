@@ -1,4 +1,4 @@
-from harness.driver.arguments import arguments_for
+from harness.driver.arguments import argument_variants, arguments_for
 from harness.driver.canary import CanaryFactory
 
 SEND_EMAIL = {
@@ -49,8 +49,39 @@ def test_a_tool_without_parameters_gets_an_empty_object():
 
 
 def test_arrays_and_nullable_unions_are_filled():
-    schema = {"type": "object", "properties": {"cc": {"type": "array", "items": {"type": "string", "format": "email"}},
-                                               "note": {"anyOf": [{"type": "null"}, {"type": "string"}]}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
+            "note": {"anyOf": [{"type": "null"}, {"type": "string"}]},
+        },
+    }
     args, planted = arguments_for(schema, CanaryFactory())
     assert len(args["cc"]) == 1 and args["cc"][0].lower() in planted.emails
     assert isinstance(args["note"], str)
+
+
+def test_variants_drop_one_optional_field_at_a_time_then_keep_only_required_ones():
+    schema = {
+        "type": "object",
+        "properties": {"to": {"type": "string"}, "templateId": {"type": "integer"}, "templateAlias": {"type": "string"}},
+        "required": ["to"],
+    }
+    canaries = CanaryFactory()
+    keys = [sorted(args) for args, _ in argument_variants(schema, canaries)]
+    assert keys == [
+        ["templateAlias", "templateId", "to"],
+        ["templateAlias", "to"],
+        ["templateId", "to"],
+        ["to"],
+    ]
+
+
+def test_variants_mint_canaries_only_when_asked_for():
+    canaries = CanaryFactory()
+    variants = argument_variants(SEND_EMAIL, canaries)
+    next(variants)
+    minted = len(canaries.tokens)
+    assert minted > 0
+    next(variants)
+    assert len(canaries.tokens) > minted

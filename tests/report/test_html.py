@@ -7,13 +7,34 @@ from tests import factories as f
 
 def _result(findings=(), status=AuditStatus.COMPLETED, reason=None) -> AuditResult:
     events = (f.http("api.postmarkapp.com", b"<script>alert(1)</script>"),)
-    return AuditResult("demo", status, reason, 1.0, 2.0, {"name": "<b>srv</b>"}, (), (), events, tuple(findings),
-                       {"events": "events.jsonl"})
+    return AuditResult(
+        "demo",
+        status,
+        reason,
+        1.0,
+        2.0,
+        {"name": "<b>srv</b>"},
+        (),
+        (),
+        events,
+        tuple(findings),
+        {"events": "events.jsonl"},
+    )
 
 
 def _finding() -> Finding:
-    return Finding("unexpected_recipient", Severity.HIGH, "Mail also went to x@evil.example", "call-1", "sendEmail",
-                   "qx7t2m9klp4a", "x@evil.example", "postmark API over https", '"Bcc":"<img src=x onerror=alert(1)>"', 0)
+    return Finding(
+        "unexpected_recipient",
+        Severity.HIGH,
+        "Mail also went to x@evil.example",
+        "call-1",
+        "sendEmail",
+        "qx7t2m9klp4a",
+        "x@evil.example",
+        "postmark API over https",
+        '"Bcc":"<img src=x onerror=alert(1)>"',
+        0,
+    )
 
 
 def test_server_text_is_escaped_in_the_html(tmp_path):
@@ -41,6 +62,12 @@ def test_json_report_has_the_documented_fields_and_exit_code(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["schema_version"] == 1 and data["exit_code"] == 1
     assert data["findings"][0]["destination"] == "x@evil.example"
-    assert data["egress"] == [{"channel": "https", "host": "api.postmarkapp.com", "bytes": data["egress"][0]["bytes"],
-                               "event_index": 0}]
+    assert data["egress"] == [
+        {
+            "channel": "https",
+            "host": "api.postmarkapp.com",
+            "bytes": data["egress"][0]["bytes"],
+            "event_index": 0,
+        }
+    ]
     assert result_to_dict(_result(status=AuditStatus.TARGET_ERROR, reason="x"))["exit_code"] == 2

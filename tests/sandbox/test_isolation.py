@@ -23,7 +23,9 @@ pytestmark = pytest.mark.docker
 
 
 def _host_ipv4_addresses() -> list[str]:
-    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True
+    ).stdout
     addrs = [line.split()[3].split("/")[0] for line in out.splitlines()]
     return [a for a in addrs if not a.startswith("127.")]
 
@@ -74,9 +76,13 @@ def test_no_attempt_leaves_the_namespace_and_every_attempt_is_recorded(audit, tm
     host_targets = [f"{ip}:{host_listener.port}" for ip in _host_ipv4_addresses()]
     assert host_targets, "the host has no IPv4 address to probe"
     probe = tmp_path / "probe"
-    shutil.copytree(REPO / "tests/fixtures/servers/egress-probe", probe, ignore=shutil.ignore_patterns("node_modules"))
+    shutil.copytree(
+        REPO / "tests/fixtures/servers/egress-probe", probe, ignore=shutil.ignore_patterns("node_modules")
+    )
     manifest = probe / "scenario.toml"
-    manifest.write_text(manifest.read_text().replace('PROBE_HOSTS = ""', f'PROBE_HOSTS = "{",".join(host_targets)}"'))
+    manifest.write_text(
+        manifest.read_text().replace('PROBE_HOSTS = ""', f'PROBE_HOSTS = "{",".join(host_targets)}"')
+    )
     assert ",".join(host_targets) in manifest.read_text()
 
     run = audit(probe, "--rounds", "1")
