@@ -178,13 +178,15 @@ class PhaseStarted(Event):
 
 @dataclass(frozen=True)
 class ToolCallStarted(Event):
-    """The driver called a tool with canary-tagged arguments."""
+    """The driver exercised a surface (a tool call, resource read or prompt get) with canary-tagged input."""
 
     kind: ClassVar[str] = "tool_call"
     call_id: str
     tool: str
     arguments: dict[str, Any]
     canaries: tuple[str, ...]
+    surface: str = "tool"
+    """``tool``, ``resource`` or ``prompt``."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,38 @@ class ToolCallFinished(Event):
     is_error: bool
     text: str
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing(Event):
+    """What the server listed on one surface at one moment (tools, resources, templates, prompts)."""
+
+    kind: ClassVar[str] = "listing"
+    surface: str
+    items: tuple[dict[str, Any], ...]
+    trigger: str
+    """Why it was listed: ``initial``, ``list_changed`` or ``after_calls``."""
+
+
+@dataclass(frozen=True)
+class ServerRequest(Event):
+    """A request the server sent to the client (sampling, elicitation, roots) and what we answered."""
+
+    kind: ClassVar[str] = "server_request"
+    method: str
+    params: dict[str, Any]
+    answer: dict[str, Any]
+    call_id: str | None
+    """The call in flight when the server asked, if any."""
+
+
+@dataclass(frozen=True)
+class ServerNotice(Event):
+    """A notification the server sent (list changes, log messages)."""
+
+    kind: ClassVar[str] = "server_notice"
+    method: str
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -221,6 +255,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PhaseStarted,
         ToolCallStarted,
         ToolCallFinished,
+        Listing,
+        ServerRequest,
+        ServerNotice,
         ServerExited,
     )
 }
@@ -294,12 +331,15 @@ class ToolCall:
 
     call_id: str
     tool: str
+    """Tool name, resource URI or prompt name."""
     arguments: dict[str, Any]
     canaries: tuple[str, ...]
     expected_recipients: frozenset[str]
     """Email addresses the call itself names: mail to them is asked for."""
     expected_hosts: frozenset[str]
     """Hosts named by URL arguments."""
+    surface: str = "tool"
+    """``tool``, ``resource``, ``prompt``, or ``sampling`` / ``elicitation`` for answers we gave the server."""
 
 
 # --------------------------------------------------------------------------- findings and results

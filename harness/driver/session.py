@@ -1,4 +1,11 @@
-"""Drive one MCP server over stdio: initialise, list tools, call each with canaries, linger.
+"""Drive one MCP server over stdio through every surface it offers.
+
+Phases, each recorded as an event: ``startup`` (initialize), ``inventory``
+(tools, resources, resource templates, prompts), ``calls`` (every tool several
+times, every resource read, every template and prompt with canary input),
+a re-listing to catch changed definitions, then ``linger`` for delayed sends.
+The server's own requests (sampling, elicitation) are answered with canary
+content and recorded.
 
 The server's misbehaviour (exiting, hanging, breaking the protocol) is data:
 it ends the drive early with a status and reason, never with an exception.
@@ -6,25 +13,50 @@ it ends the drive early with a status and reason, never with an exception.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
 from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.types import CallToolResult, Implementation
+from mcp.client.session import ClientRequestContext, IncomingMessage
+from mcp.types import (
+    CreateMessageRequestParams,
+    CreateMessageResult,
+    ElicitRequestParams,
+    ElicitResult,
+    ErrorData,
+    Implementation,
+    PaginatedRequestParams,
+    TextContent,
+)
+from pydantic import BaseModel
 
-from harness.driver.arguments import argument_variants
+from harness.driver.arguments import Planted, argument_variants
 from harness.driver.canary import CanaryFactory
-from harness.model import AuditStatus, Event, PhaseStarted, ToolCall, ToolCallFinished, ToolCallStarted
+from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
+from harness.model import (
+    AuditStatus,
+    Event,
+    Listing,
+    PhaseStarted,
+    ServerNotice,
+    ServerRequest,
+    ToolCall,
+    ToolCallFinished,
+    ToolCallStarted,
+)
 
 log = logging.getLogger(__name__)
 
 _CLIENT = Implementation(name="claude-ai", version="0.1.0")
 """What we call ourselves: a common AI client, so the server behaves as it would in the field."""
+_MAX_PAGES = 20
+_MAX_RESOURCES = 25
 
 
 @dataclass(frozen=True)
@@ -34,7 +66,7 @@ class DriveOptions:
     init_timeout: float = 90.0
     call_timeout: float = 30.0
     rounds: int = 2
-    """Calls per tool, each with fresh canaries."""
+    """Calls per tool, template and prompt, each with fresh canaries."""
     attempts: int = 4
     """Argument variants tried per call while the server rejects them."""
     linger: float = 5.0
@@ -53,9 +85,16 @@ class DriveOutcome:
     events: list[Event] = field(default_factory=list)
 
 
-def _result_text(result: CallToolResult) -> str:
-    parts = [getattr(block, "text", None) or f"[{block.type}]" for block in result.content]
-    return "\n".join(parts)
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _content_text(blocks: list[Any]) -> str:
+    parts = []
+    for block in blocks:
+        inner = getattr(block, "resource", None) or getattr(block, "content", None) or block
+        parts.append(getattr(inner, "text", None) or getattr(block, "text", None) or f"[{block.type}]")
+    return "\n".join(str(p) for p in parts)
 
 
 def _last_line(path: Path) -> str:
@@ -83,6 +122,9 @@ class Driver:
         self.options = options
         self.exit_code = exit_code
         self.outcome = DriveOutcome()
+        self._in_flight: str | None = None
+        self._tools_changed = False
+        self._answers = 0
 
     def _record(self, event: Event) -> None:
         self.outcome.events.append(event)
@@ -97,7 +139,15 @@ class Driver:
         with self.stderr_path.open("w", encoding="utf-8") as errlog:
             try:
                 async with stdio_client(params, errlog=errlog) as (read, write):
-                    async with ClientSession(read, write, client_info=_CLIENT) as session:
+                    session = ClientSession(
+                        read,
+                        write,
+                        client_info=_CLIENT,
+                        sampling_callback=self._on_sampling,
+                        elicitation_callback=self._on_elicitation,
+                        message_handler=self._on_message,
+                    )
+                    async with session:
                         if await self._initialize(session):
                             await self._exercise(session)
             except Exception as exc:  # stage boundary: the server broke the transport
@@ -130,59 +180,146 @@ class Driver:
                 reason = f"initialize failed: {exc.__class__.__name__}: {exc}"
             self._fail(AuditStatus.TARGET_ERROR, reason)
             return False
-        self.outcome.server_info = result.server_info.model_dump(mode="json", exclude_none=True)
+        self.outcome.server_info = _dump(result.server_info)
+        if result.instructions:
+            self.outcome.server_info["instructions"] = result.instructions
+        self._capabilities = result.capabilities
         return True
 
-    async def _exercise(self, session: ClientSession) -> None:
-        try:
-            with anyio.fail_after(self.options.call_timeout):
-                listed = await session.list_tools()
-        except Exception as exc:
-            self._fail(AuditStatus.TARGET_ERROR, f"tools/list failed: {exc.__class__.__name__}: {exc}")
-            return
-        self.outcome.tools = [
-            t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in listed.tools
-        ]
-        self._record(PhaseStarted(ts=time.time(), phase="calls"))
-        for round_no in range(self.options.rounds):
-            for tool in listed.tools:
-                if self.exit_code() is not None:
-                    self._fail(
-                        AuditStatus.TARGET_ERROR, f"server exited during tool calls (code {self.exit_code()})"
+    # ------------------------------------------------------------------ listing
+
+    async def _list(self, session: ClientSession, surface: str, trigger: str) -> list[dict[str, Any]]:
+        """List one surface (following pagination, bounded) and record the listing; failures list nothing."""
+        listers: dict[str, Callable[..., Awaitable[Any]]] = {
+            "tools": session.list_tools,
+            "resources": session.list_resources,
+            "resource_templates": session.list_resource_templates,
+            "prompts": session.list_prompts,
+        }
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(_MAX_PAGES):
+            try:
+                with anyio.fail_after(self.options.call_timeout):
+                    page = await listers[surface](
+                        params=PaginatedRequestParams(cursor=cursor) if cursor else None
                     )
+            except Exception as exc:  # the server's failure to list is data: it simply lists nothing more
+                log.debug("%s/list failed: %r", surface, exc)
+                break
+            items += [_dump(item) for item in getattr(page, surface, [])]
+            cursor = getattr(page, "next_cursor", None)
+            if not cursor:
+                break
+        self._record(Listing(time.time(), surface, tuple(items), trigger))
+        return items
+
+    def _offers(self, surface: str) -> bool:
+        caps = getattr(self, "_capabilities", None)
+        key = {"resource_templates": "resources"}.get(surface, surface)
+        return caps is not None and getattr(caps, key, None) is not None
+
+    # ------------------------------------------------------------------ exercising
+
+    async def _exercise(self, session: ClientSession) -> None:
+        self._record(PhaseStarted(ts=time.time(), phase="inventory"))
+        tools = await self._list(session, "tools", "initial") if self._offers("tools") else []
+        resources = await self._list(session, "resources", "initial") if self._offers("resources") else []
+        templates = (
+            await self._list(session, "resource_templates", "initial") if self._offers("resources") else []
+        )
+        prompts = await self._list(session, "prompts", "initial") if self._offers("prompts") else []
+        self.outcome.tools = tools
+        self._record(PhaseStarted(ts=time.time(), phase="calls"))
+        for resource in resources[:_MAX_RESOURCES]:
+            await self._read_resource(session, str(resource.get("uri", "")), {}, Planted())
+        for round_no in range(1, self.options.rounds + 1):
+            for tool in tools:
+                if not await self._alive():
                     return
-                await self._call(session, tool.name, tool.input_schema, f"call-{round_no + 1}-{tool.name}")
+                await self._call_tool(session, tool, f"call-{round_no}-{tool['name']}")
+                await self._relist_if_changed(session)
+            for template in templates:
+                uri, values = expand_template(str(template.get("uriTemplate", "")), self.canaries)
+                await self._read_resource(
+                    session, uri, values, Planted(), f"read-{round_no}-{template.get('name')}"
+                )
+            for prompt in prompts:
+                await self._get_prompt(session, prompt, f"prompt-{round_no}-{prompt.get('name')}")
+        if self._offers("tools"):
+            await self._list(session, "tools", "after_calls")
         self._record(PhaseStarted(ts=time.time(), phase="linger"))
         await anyio.sleep(self.options.linger)
 
-    async def _call(self, session: ClientSession, tool: str, schema: dict[str, Any], call_id: str) -> None:
-        """Call ``tool``; when the server rejects the arguments, retry with simpler variants (bounded)."""
-        variants = argument_variants(schema, self.canaries)
+    async def _alive(self) -> bool:
+        code = self.exit_code()
+        if code is not None:
+            self._fail(AuditStatus.TARGET_ERROR, f"server exited during the calls (code {code})")
+        return code is None
+
+    async def _relist_if_changed(self, session: ClientSession) -> None:
+        if self._tools_changed:
+            self._tools_changed = False
+            await self._list(session, "tools", "list_changed")
+
+    async def _call_tool(self, session: ClientSession, tool: dict[str, Any], call_id: str) -> None:
+        """Call a tool; when the server rejects the arguments, retry with simpler variants (bounded)."""
+        variants = argument_variants(tool.get("inputSchema") or {}, self.canaries)
         for attempt in range(1, self.options.attempts + 1):
             before = len(self.canaries.tokens)
             variant = next(variants, None)
             if variant is None:
                 return
             arguments, planted = variant
-            call = ToolCall(
-                call_id=call_id if attempt == 1 else f"{call_id}-try{attempt}",
-                tool=tool,
-                arguments=arguments,
-                canaries=tuple(self.canaries.tokens[before:]),
-                expected_recipients=frozenset(planted.emails),
-                expected_hosts=frozenset(planted.hosts),
+            call = self._plan(
+                call_id if attempt == 1 else f"{call_id}-try{attempt}",
+                tool["name"],
+                arguments,
+                before,
+                planted,
+                "tool",
             )
-            if await self._send(session, call):
+            if await self._send(call, functools.partial(session.call_tool, call.tool, call.arguments)):
                 return
 
-    async def _send(self, session: ClientSession, call: ToolCall) -> bool:
-        """Send one call and record its outcome; True when the server accepted it."""
+    async def _read_resource(
+        self, session: ClientSession, uri: str, values: dict[str, str], planted: Planted, call_id: str = ""
+    ) -> None:
+        before = len(self.canaries.tokens) - len(values)
+        call = self._plan(call_id or f"read-{uri}", uri, dict(values), before, planted, "resource")
+        await self._send(call, functools.partial(session.read_resource, uri))
+
+    async def _get_prompt(self, session: ClientSession, prompt: dict[str, Any], call_id: str) -> None:
+        before = len(self.canaries.tokens)
+        planted = Planted()
+        arguments = prompt_arguments(prompt.get("arguments") or [], self.canaries, planted)
+        call = self._plan(call_id, str(prompt.get("name")), arguments, before, planted, "prompt")
+        await self._send(call, functools.partial(session.get_prompt, call.tool, arguments))
+
+    def _plan(
+        self, call_id: str, name: str, arguments: dict[str, Any], before: int, planted: Planted, surface: str
+    ) -> ToolCall:
+        return ToolCall(
+            call_id=call_id,
+            tool=name,
+            arguments=arguments,
+            canaries=tuple(self.canaries.tokens[before:]),
+            expected_recipients=frozenset(planted.emails),
+            expected_hosts=frozenset(planted.hosts),
+            surface=surface,
+        )
+
+    async def _send(self, call: ToolCall, request: Callable[[], Awaitable[Any]]) -> bool:
+        """Send one request and record its outcome; True unless the server rejected it."""
         self.outcome.calls.append(call)
-        self._record(ToolCallStarted(time.time(), call.call_id, call.tool, call.arguments, call.canaries))
+        self._record(
+            ToolCallStarted(time.time(), call.call_id, call.tool, call.arguments, call.canaries, call.surface)
+        )
+        self._in_flight = call.call_id
         finished = ToolCallFinished
         try:
             with anyio.fail_after(self.options.call_timeout):
-                result = await session.call_tool(call.tool, call.arguments)
+                result = await request()
         except TimeoutError:
             self._record(finished(time.time(), call.call_id, False, False, "", "no answer within timeout"))
             return True  # a hang is not a rejection: retrying would only stack more hangs
@@ -191,5 +328,64 @@ class Driver:
                 finished(time.time(), call.call_id, False, False, "", f"{exc.__class__.__name__}: {exc}")
             )
             return False
-        self._record(finished(time.time(), call.call_id, True, bool(result.is_error), _result_text(result)))
-        return not result.is_error
+        finally:
+            self._in_flight = None
+        is_error = bool(getattr(result, "is_error", False))
+        blocks = getattr(result, "content", None) or getattr(result, "contents", None) or []
+        messages = getattr(result, "messages", None)
+        text = _content_text([m.content for m in messages]) if messages else _content_text(list(blocks))
+        self._record(finished(time.time(), call.call_id, True, is_error, text))
+        return not is_error
+
+    # ------------------------------------------------------------------ the server's requests
+
+    def _answer_call(
+        self, surface: str, before: int, planted: Planted, arguments: dict[str, Any]
+    ) -> ToolCall:
+        """Our answer to a server request is planted data too: register its canaries as a call."""
+        self._answers += 1
+        call = self._plan(f"{surface}-{self._answers}", surface, arguments, before, planted, surface)
+        self.outcome.calls.append(call)
+        return call
+
+    async def _on_sampling(
+        self, context: ClientRequestContext, params: CreateMessageRequestParams
+    ) -> CreateMessageResult | ErrorData:
+        before = len(self.canaries.tokens)
+        text = self.canaries.text()
+        self._answer_call("sampling", before, Planted(), {"text": text})
+        answer = CreateMessageResult(
+            role="assistant", content=TextContent(type="text", text=text), model="claude"
+        )
+        self._record(
+            ServerRequest(
+                time.time(), "sampling/createMessage", _dump(params), _dump(answer), self._in_flight
+            )
+        )
+        return answer
+
+    async def _on_elicitation(
+        self, context: ClientRequestContext, params: ElicitRequestParams
+    ) -> ElicitResult:
+        before = len(self.canaries.tokens)
+        planted = Planted()
+        schema = _dump(params).get("requestedSchema") or {}
+        content = elicitation_content(schema, self.canaries, planted)
+        self._answer_call("elicitation", before, planted, content)
+        answer = ElicitResult(action="accept", content=content)
+        self._record(
+            ServerRequest(time.time(), "elicitation/create", _dump(params), _dump(answer), self._in_flight)
+        )
+        return answer
+
+    async def _on_message(self, message: IncomingMessage) -> None:
+        if isinstance(message, Exception):
+            log.debug("transport error from server: %r", message)
+            return
+        method = str(getattr(message, "method", type(message).__name__))
+        params = getattr(message, "params", None)
+        self._record(
+            ServerNotice(time.time(), method, _dump(params) if isinstance(params, BaseModel) else {})
+        )
+        if method == "notifications/tools/list_changed":
+            self._tools_changed = True
