@@ -234,6 +234,50 @@ class ServerNotice(Event):
 
 
 @dataclass(frozen=True)
+class ProcessStart(Event):
+    """A process seen in the server's container that is not the server itself."""
+
+    kind: ClassVar[str] = "process_start"
+    pid: int
+    ppid: int
+    command: str
+
+
+@dataclass(frozen=True)
+class FileWritten(Event):
+    """A file the server created or changed in its home; ``ts`` is the file's modification time."""
+
+    kind: ClassVar[str] = "file_written"
+    path: str
+    """Path as the server saw it."""
+    size: int
+    head: bytes
+    """The first bytes of the new content."""
+
+
+@dataclass(frozen=True)
+class ListeningSocket(Event):
+    """A socket the server put into listening state."""
+
+    kind: ClassVar[str] = "listening_socket"
+    proto: str
+    address: str
+    port: int
+
+
+@dataclass(frozen=True)
+class ResourceUsage(Event):
+    """The server container's resource use at the end of the run, against its limits."""
+
+    kind: ClassVar[str] = "resource_usage"
+    memory_peak: int | None
+    memory_limit: int | None
+    pids_peak: int | None
+    pids_limit: int | None
+    oom_killed: bool
+
+
+@dataclass(frozen=True)
 class ServerExited(Event):
     """The server process ended (seen by the driver)."""
 
@@ -258,6 +302,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Listing,
         ServerRequest,
         ServerNotice,
+        ProcessStart,
+        FileWritten,
+        ListeningSocket,
+        ResourceUsage,
         ServerExited,
     )
 }
@@ -339,7 +387,7 @@ class ToolCall:
     expected_hosts: frozenset[str]
     """Hosts named by URL arguments."""
     surface: str = "tool"
-    """``tool``, ``resource``, ``prompt``, or ``sampling`` / ``elicitation`` for answers we gave the server."""
+    """``tool``, ``resource``, ``prompt``, or ``sampling`` / ``elicitation`` (answers we gave)."""
 
 
 # --------------------------------------------------------------------------- findings and results
@@ -351,6 +399,14 @@ class Severity(enum.StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+
+
+class Confidence(enum.StrEnum):
+    """How sure the detector is that the behaviour is what its kind says."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class AuditStatus(enum.StrEnum):
@@ -381,6 +437,9 @@ class Finding:
     """Excerpt of the bytes around the hit, as text with unprintables escaped."""
     event_index: int
     """Index of the evidence event in ``events.jsonl``."""
+    confidence: Confidence = Confidence.HIGH
+    detail: str | None = None
+    """Longer evidence where an excerpt is not enough (e.g. the diff of a changed tool definition)."""
 
 
 @dataclass(frozen=True)
@@ -402,7 +461,7 @@ class AuditResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when anything was found (even in a cut-short run), else 2 if incomplete, else 0."""
+        """1 when anything was found (even in a cut-short run); else 2 if incomplete; else 0."""
         if self.findings:
             return 1
         return 0 if self.status is AuditStatus.COMPLETED else 2

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import anyio
 
+from harness.canary import CanaryFactory
 from harness.capture.nflog import Packet, outbound, read_packets
-from harness.detect import Evidence, default_detectors, run_detectors
-from harness.driver.canary import CanaryFactory
-from harness.driver.environment import server_environment
+from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
 from harness.model import (
     AuditResult,
@@ -35,8 +34,10 @@ from harness.model import (
     event_to_json,
 )
 from harness.report import write_html, write_json
+from harness.sandbox.bait import changed_files, plant_bait
 from harness.sandbox.ca import new_ca
-from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
+from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
+from harness.sandbox.environment import server_environment
 from harness.sandbox.images import ensure_gateway, ensure_target
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ def _with_true_destinations(events: list[Event], packets: list[Packet]) -> list[
     return out
 
 
-def _collect(run_dir: Path, data: Path, drive: DriveOutcome) -> tuple[list[Event], dict[str, str]]:
+def _collect(
+    run_dir: Path, data: Path, drive: DriveOutcome, host_events: list[Event]
+) -> tuple[list[Event], dict[str, str]]:
     """Merge gateway and driver events into one ordered log, move artifacts up, drop the CA key."""
     (data / "ca.key").unlink(missing_ok=True)
     artifacts: dict[str, str] = {}
@@ -106,26 +109,40 @@ def _collect(run_dir: Path, data: Path, drive: DriveOutcome) -> tuple[list[Event
         artifacts["pcap"] = "capture.pcap"
         packets = outbound(read_packets(run_dir / "capture.pcap"))
     gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), packets)
-    events = sorted(gateway_events + drive.events, key=lambda e: e.ts)
+    events = sorted(gateway_events + drive.events + host_events, key=lambda e: e.ts)
     (run_dir / "events.jsonl").write_text("".join(event_to_json(e) + "\n" for e in events), encoding="utf-8")
     artifacts["events"] = "events.jsonl"
     artifacts["server_stderr"] = "server.stderr.log"
     return events, artifacts
 
 
-async def _drive_in_sandbox(
-    target: TargetSpec, run_dir: Path, options: AuditOptions
-) -> tuple[DriveOutcome, list[Event], dict[str, str], list[str]]:
+@dataclass
+class _Observed:
+    """Everything one sandboxed drive produced, before detection."""
+
+    drive: DriveOutcome
+    events: list[Event]
+    artifacts: dict[str, str]
+    credentials: tuple[Credential, ...]
+
+
+async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
     canaries = CanaryFactory()
-    env, credential_tokens, secret_values = server_environment(target.env, canaries)
+    planted = server_environment(target.env, canaries)
+    bait = plant_bait(run_dir, canaries, app_has_dotenv=(Path(target.source_dir) / ".env").exists())
+    declared = frozenset(target.expected_hosts)
+    credentials = tuple(Credential(t, source, declared) for t, source in planted.credentials.items())
+    credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
     client = docker_client()
     gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
     target_image = await anyio.to_thread.run_sync(ensure_target, client, target)
-    data, bundle = _prepare_gateway_dir(run_dir, secret_values)
+    data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
     sandbox = DockerSandbox(client, run_dir.name.lower(), data)
+    host_events: list[Event] = []
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
-        server_id = sandbox.create_server(target_image, list(target.command), env, bundle)
+        server_id = sandbox.create_server(target_image, list(target.command), planted.env, bundle, bait)
+        watcher = sandbox.watch_server()
         driver = Driver(
             ["docker", "start", "--attach", "--interactive", server_id],
             run_dir / "server.stderr.log",
@@ -133,18 +150,23 @@ async def _drive_in_sandbox(
             options.drive,
             sandbox.server_exit_code,
         )
-        outcome = await driver.run()
+        try:
+            outcome = await driver.run()
+        finally:
+            host_events = await anyio.to_thread.run_sync(watcher.stop)
     finally:
         sandbox.close()
-    events, artifacts = _collect(run_dir, data, outcome)
-    return outcome, events, artifacts, credential_tokens
+    host_events += changed_files(bait, HOME_DIR)
+    events, artifacts = _collect(run_dir, data, outcome, host_events)
+    return _Observed(outcome, events, artifacts, credentials)
 
 
 async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:
     """Audit one target into ``run_dir``; writes report.json and report.html and returns the result."""
     started = time.time()
-    outcome, events, artifacts, credential_tokens = await _drive_in_sandbox(target, run_dir, options)
-    evidence = Evidence(target, tuple(outcome.calls), tuple(events), tuple(credential_tokens))
+    observed = await _drive_in_sandbox(target, run_dir, options)
+    outcome, events, artifacts = observed.drive, observed.events, observed.artifacts
+    evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())
     reason = outcome.reason
     if detector_errors:

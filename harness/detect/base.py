@@ -13,6 +13,16 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Credential:
+    """A canary credential: where it was planted and where it may legitimately go."""
+
+    token: str
+    source: str
+    """``env NAME``, ``~/.ssh/id_rsa``, ``.env``, ..."""
+    allowed_hosts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything a detector may read about one run."""
 
@@ -20,8 +30,8 @@ class Evidence:
     calls: tuple[ToolCall, ...]
     events: tuple[Event, ...]
     """The ordered event log; a finding's ``event_index`` points into it."""
-    env_canaries: tuple[str, ...]
-    """Tokens planted in the server's environment (canary credentials)."""
+    credentials: tuple[Credential, ...] = ()
+    """Canary credentials planted in the environment and the home."""
 
 
 class Detector(Protocol):
@@ -31,9 +41,21 @@ class Detector(Protocol):
 
 
 def default_detectors() -> list[Detector]:
+    """Every detector, in report order."""
     from harness.detect.canary_leaks import CanaryLeakDetector
+    from harness.detect.egress import UnexpectedEgressDetector
+    from harness.detect.host import HostBehaviourDetector
+    from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
+    from harness.detect.outputs import OutputInjectionDetector
 
-    return [CanaryLeakDetector()]
+    return [
+        CanaryLeakDetector(),
+        UnexpectedEgressDetector(),
+        ToolPoisoningDetector(),
+        DefinitionChangeDetector(),
+        OutputInjectionDetector(),
+        HostBehaviourDetector(),
+    ]
 
 
 def run_detectors(evidence: Evidence, detectors: Sequence[Detector]) -> tuple[list[Finding], list[str]]:

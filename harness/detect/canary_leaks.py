@@ -2,7 +2,8 @@
 
 What a call names is its own email arguments, the hosts of its URL
 arguments, and the service hosts the target declares. Canary credentials
-planted in the environment may go only to the declared service hosts.
+planted in the environment may go only to the declared service hosts; those
+planted in files (SSH key, cloud and registry tokens, ``.env``) may go nowhere.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ _CONTEXT = 80
 class _Owner:
     """Who planted a token and what that planter may legitimately reach."""
 
-    call_id: str
+    call_id: str | None
     tool: str | None
     recipients: frozenset[str]
     hosts: frozenset[str]
+    credential: str | None = None
+    """Where a planted credential came from (None for call canaries)."""
 
     @property
     def is_credential(self) -> bool:
-        return self.call_id == "env"
+        return self.credential is not None
 
 
 def excerpt(data: bytes, needle: bytes) -> str:
@@ -45,8 +48,10 @@ def _owners(evidence: Evidence) -> dict[str, _Owner]:
         for call in evidence.calls
         for token in call.canaries
     }
-    env = _Owner("env", None, frozenset(), declared)
-    owners.update(dict.fromkeys(evidence.env_canaries, env))
+    for credential in evidence.credentials:
+        owners[credential.token] = _Owner(
+            None, None, frozenset(), credential.allowed_hosts, credential.source
+        )
     return owners
 
 
@@ -62,7 +67,12 @@ class CanaryLeakDetector:
                 if token.encode() not in lowered:
                     continue
                 for finding in self._judge(flow, token, owner):
-                    key = (finding.kind, owner.call_id, finding.destination, finding.channel)
+                    key = (
+                        finding.kind,
+                        owner.call_id or str(owner.credential),
+                        finding.destination,
+                        finding.channel,
+                    )
                     if key not in seen:
                         seen.add(key)
                         yield finding
@@ -76,12 +86,15 @@ class CanaryLeakDetector:
 
     def _host_finding(self, flow: Flow, token: str, owner: _Owner) -> Finding:
         what = (
-            "A canary credential from the environment" if owner.is_credential else f"Data from {owner.tool}"
+            f"The credential planted in {owner.credential}"
+            if owner.is_credential
+            else f"Data from {owner.tool}"
         )
+        whose = "which is no declared service" if owner.is_credential else "which the call did not name"
         return Finding(
             kind="credential_exfiltration" if owner.is_credential else "canary_exfiltration",
             severity=Severity.CRITICAL if owner.is_credential else Severity.HIGH,
-            title=f"{what} was sent to {flow.host}, which the call did not name",
+            title=f"{what} was sent to {flow.host}, {whose}",
             call_id=owner.call_id,
             tool=owner.tool,
             canary=token,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.driver.canary import CanaryFactory
+from harness.canary import CanaryFactory
 
 _EMAIL_NAMES = re.compile(r"(^|_)(e?mail|to|from|cc|bcc|recipients?|sender|reply_?to)($|_)|email", re.I)
 _URL_NAMES = re.compile(r"url|uri|link|endpoint|webhook|href", re.I)

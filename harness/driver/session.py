@@ -36,8 +36,8 @@ from mcp.types import (
 )
 from pydantic import BaseModel
 
+from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
-from harness.driver.canary import CanaryFactory
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
 from harness.model import (
     AuditStatus,

@@ -10,8 +10,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, value_for
-from harness.driver.canary import CanaryFactory
 
 _TEMPLATE_VAR = re.compile(r"\{([+#./;?&]?)([^}]+)\}")
 

@@ -21,7 +21,9 @@ import docker.errors
 from docker.models.containers import Container
 
 from harness.errors import SandboxError
+from harness.sandbox.bait import Bait
 from harness.sandbox.images import LABEL
+from harness.sandbox.processes import ProcessWatcher
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,14 @@ class DockerSandbox:
                 raise SandboxError(f"gateway not ready after {ready_timeout:.0f}s")
             time.sleep(0.1)
 
-    def create_server(self, image: str, command: list[str], env: dict[str, str], ca_bundle: Path) -> str:
-        """Create (not start) the hardened server container; return its id for ``docker start -ai``."""
+    def create_server(
+        self, image: str, command: list[str], env: dict[str, str], ca_bundle: Path, bait: Bait
+    ) -> str:
+        """Create (not start) the hardened server container; return its id for ``docker start -ai``.
+
+        Writable places: ``/tmp`` (tmpfs) and the home, a bind mount of the bait folder so that
+        what the server writes there survives as evidence.
+        """
         if self.gateway is None:
             raise SandboxError("the gateway must run before the server is created")
         trust = {"NODE_EXTRA_CA_CERTS": CA_BUNDLE_IN_SANDBOX, "SSL_CERT_FILE": CA_BUNDLE_IN_SANDBOX}
@@ -110,13 +118,10 @@ class DockerSandbox:
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
                 read_only=True,
-                tmpfs={
-                    "/tmp": "rw,nosuid,nodev,size=128m",
-                    HOME_DIR: "rw,nosuid,nodev,size=128m,uid=1000,gid=1000,mode=0700",
-                },
+                tmpfs={"/tmp": "rw,nosuid,nodev,size=128m"},
                 working_dir=APP_DIR,
                 environment={"HOME": HOME_DIR, **trust, **env},
-                volumes={str(ca_bundle): {"bind": CA_BUNDLE_IN_SANDBOX, "mode": "ro"}},
+                volumes=_mounts(ca_bundle, bait),
                 mem_limit=self.limits.memory,
                 pids_limit=self.limits.pids,
                 nano_cpus=int(self.limits.cpus * 1e9),
@@ -126,6 +131,15 @@ class DockerSandbox:
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
         return str(self.server.id)
+
+    def watch_server(self) -> ProcessWatcher:
+        """Start watching the server container's processes and resources."""
+        if self.server is None:
+            raise SandboxError("no server container to watch")
+        host = self.server.attrs.get("HostConfig", {})
+        watcher = ProcessWatcher(self.server, host.get("Memory") or None, host.get("PidsLimit") or None)
+        watcher.start()
+        return watcher
 
     def server_exit_code(self) -> int | None:
         """Exit code of the server if it has stopped, else None."""
@@ -150,6 +164,16 @@ class DockerSandbox:
                 log.warning("gateway stop failed: %s", exc)
             _remove(self.gateway)
             self.gateway = None
+
+
+def _mounts(ca_bundle: Path, bait: Bait) -> dict[str, dict[str, str]]:
+    mounts = {
+        str(ca_bundle): {"bind": CA_BUNDLE_IN_SANDBOX, "mode": "ro"},
+        str(bait.home): {"bind": HOME_DIR, "mode": "rw"},
+    }
+    if bait.dotenv is not None:
+        mounts[str(bait.dotenv)] = {"bind": f"{APP_DIR}/.env", "mode": "ro"}
+    return mounts
 
 
 def _remove(container: Container) -> None:

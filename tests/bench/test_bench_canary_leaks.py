@@ -4,7 +4,7 @@ import secrets
 
 from harness.detect import Evidence
 from harness.detect.canary_leaks import CanaryLeakDetector
-from harness.driver.canary import new_token
+from harness.canary import new_token
 from tests import factories as f
 
 

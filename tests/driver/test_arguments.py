@@ -1,5 +1,5 @@
 from harness.driver.arguments import argument_variants, arguments_for
-from harness.driver.canary import CanaryFactory
+from harness.canary import CanaryFactory
 
 SEND_EMAIL = {
     "type": "object",

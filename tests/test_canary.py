@@ -1,6 +1,6 @@
 import re
 
-from harness.driver.canary import CanaryFactory, new_token
+from harness.canary import CanaryFactory, new_token
 
 
 def test_tokens_are_unique_and_look_like_identifiers():

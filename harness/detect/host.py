@@ -1,0 +1,80 @@
+"""Host behaviour: processes the server spawns, persistence it writes, resources it exhausts.
+
+Each observation is attributed by time to the call (or phase) in flight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from harness.detect.base import Evidence
+from harness.detect.timeline import Timeline
+from harness.model import Confidence, FileWritten, Finding, ProcessStart, ResourceUsage, Severity
+
+_PERSISTENCE = re.compile(
+    r"/(\.bashrc|\.bash_profile|\.bash_login|\.profile|\.zshrc|\.zprofile|\.zshenv|\.config/fish/config\.fish"
+    r"|\.config/autostart/[^/]+|\.config/systemd/user/[^/]+|\.local/share/systemd/user/[^/]+"
+    r"|\.ssh/authorized_keys|\.ssh/rc|\.crontab|\.cron[^/]*|\.xinitrc|\.xprofile|Library/LaunchAgents/[^/]+)$"
+)
+
+
+class HostBehaviourDetector:
+    name = "host_behaviour"
+
+    def detect(self, evidence: Evidence) -> Iterator[Finding]:
+        timeline = Timeline(evidence.events)
+        for index, event in enumerate(evidence.events):
+            moment = timeline.at(event.ts)
+            if isinstance(event, ProcessStart):
+                yield Finding(
+                    kind="process_spawn",
+                    severity=Severity.MEDIUM,
+                    title=f"The server started a process {moment.label}: {event.command[:120]}",
+                    call_id=moment.call_id,
+                    tool=moment.tool,
+                    canary=None,
+                    destination="local process",
+                    channel="exec",
+                    evidence=event.command[:1000],
+                    event_index=index,
+                )
+            elif isinstance(event, FileWritten) and _PERSISTENCE.search(event.path):
+                yield Finding(
+                    kind="persistence",
+                    severity=Severity.HIGH,
+                    title=f"The server wrote {event.path} {moment.label}, a file that runs code later",
+                    call_id=moment.call_id,
+                    tool=moment.tool,
+                    canary=None,
+                    destination=event.path,
+                    channel="file write",
+                    evidence=event.head.decode("utf-8", "backslashreplace")[:400],
+                    event_index=index,
+                )
+            elif isinstance(event, ResourceUsage):
+                yield from _resource_abuse(event, index)
+
+
+def _resource_abuse(usage: ResourceUsage, index: int) -> Iterator[Finding]:
+    near = []
+    if usage.oom_killed:
+        near.append("killed for running out of memory")
+    if usage.memory_peak and usage.memory_limit and usage.memory_peak >= 0.9 * usage.memory_limit:
+        near.append(f"memory peaked at {usage.memory_peak >> 20} MiB of {usage.memory_limit >> 20} MiB")
+    if usage.pids_peak and usage.pids_limit and usage.pids_peak >= 0.9 * usage.pids_limit:
+        near.append(f"{usage.pids_peak} processes of {usage.pids_limit} allowed")
+    if near:
+        yield Finding(
+            kind="resource_abuse",
+            severity=Severity.MEDIUM,
+            title="The server exhausted its sandbox's resources: " + "; ".join(near),
+            call_id=None,
+            tool=None,
+            canary=None,
+            destination="sandbox",
+            channel="resources",
+            evidence="; ".join(near),
+            event_index=index,
+            confidence=Confidence.MEDIUM,
+        )

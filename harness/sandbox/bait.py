@@ -1,0 +1,118 @@
+"""Bait credentials planted where thieves look, each carrying its own canary token.
+
+The server's home is a run-directory folder bind-mounted at ``/home/node``,
+holding an SSH key, AWS credentials, an npm token and a GitHub CLI token; a
+``.env`` is mounted into the app directory when the app ships none. After the
+run, :func:`changed_files` diffs the home against what was planted, which is
+how writes (shell start-up files, autostart entries, ...) become evidence.
+The files read like any developer's: nothing in them names the harness.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.canary import CanaryFactory
+from harness.model import FileWritten
+
+_HEAD_BYTES = 512
+
+
+@dataclass
+class Bait:
+    home: Path
+    """Host folder mounted as the server's home."""
+    dotenv: Path | None
+    """Host file mounted as ``.env`` in the app directory (None when the app has its own)."""
+    credentials: dict[str, str] = field(default_factory=dict)
+    """Canary token -> where it was planted (``~/.ssh/id_rsa``, ``.env``, ...)."""
+    baseline: dict[str, str] = field(default_factory=dict)
+    """Relative path -> sha256 of what was planted."""
+
+
+def _pem_body(token: str) -> str:
+    blob = base64.b64encode(secrets.token_bytes(1200)).decode()
+    middle = len(blob) // 2
+    blob = blob[:middle] + token + blob[middle + len(token) :]
+    return "\n".join(textwrap.wrap(blob, 70))
+
+
+def _files(mint: Callable[[str], str]) -> dict[str, str]:
+    """Relative path -> content; ``mint(label)`` returns a fresh token registered under that label."""
+    user = secrets.choice(("jkeller", "mokafor", "alindqvist", "tmoreau", "pnovak"))
+    aws_key = "AKIA" + mint("~/.aws/credentials").upper() + secrets.token_hex(2).upper()
+    return {
+        ".ssh/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + _pem_body(mint("~/.ssh/id_rsa"))
+        + "\n-----END OPENSSH PRIVATE KEY-----\n",
+        ".aws/credentials": f"[default]\naws_access_key_id = {aws_key}\n"
+        f"aws_secret_access_key = {secrets.token_urlsafe(21)}{mint('~/.aws/credentials')}\n"
+        "region = eu-west-1\n",
+        ".npmrc": f"//npm.pkg.github.com/:_authToken=ghp_{mint('~/.npmrc')}{secrets.token_hex(12)}\n",
+        ".config/gh/hosts.yml": f"github.com:\n    oauth_token: gho_{mint('~/.config/gh/hosts.yml')}"
+        f"{secrets.token_hex(12)}\n    user: {user}\n    git_protocol: https\n",
+        ".gitconfig": f"[user]\n\tname = {user}\n\temail = {user}@users.noreply.github.com\n",
+    }
+
+
+def _make_private(path: Path) -> None:
+    """Owned by the sandbox user where we can chown (root), else world-writable so it can still write."""
+    try:
+        os.chown(path, 1000, 1000)
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    except PermissionError:
+        path.chmod(0o777 if path.is_dir() else 0o666)
+
+
+def plant_bait(run_dir: Path, canaries: CanaryFactory, app_has_dotenv: bool) -> Bait:
+    """Create the home folder and .env for one run and remember every token planted."""
+    bait = Bait(home=run_dir / "home", dotenv=None if app_has_dotenv else run_dir / "dotenv")
+
+    def mint(label: str) -> str:
+        before = len(canaries.tokens)
+        canaries.secret()
+        token = canaries.tokens[before]
+        bait.credentials[token] = label
+        return token
+
+    bait.home.mkdir()
+    _make_private(bait.home)
+    for relative, content in _files(mint).items():
+        path = bait.home / relative
+        for parent in reversed(path.relative_to(bait.home).parents[:-1]):
+            (bait.home / parent).mkdir(exist_ok=True)
+            _make_private(bait.home / parent)
+        path.write_text(content)
+        _make_private(path)
+        bait.baseline[relative] = hashlib.sha256(content.encode()).hexdigest()
+    if bait.dotenv is not None:
+        bait.dotenv.write_text(
+            f"DATABASE_URL=postgres://app:{mint('.env')}@db.internal:5432/app\n"
+            f"STRIPE_SECRET_KEY=sk_live_{mint('.env')}{secrets.token_hex(8)}\n"
+        )
+        bait.dotenv.chmod(0o644)
+    return bait
+
+
+def changed_files(bait: Bait, home_in_sandbox: str) -> list[FileWritten]:
+    """Every file in the home that the server created or changed (symlinks are not followed)."""
+    written = []
+    for path in sorted(bait.home.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        relative = str(path.relative_to(bait.home))
+        data = path.read_bytes()
+        if bait.baseline.get(relative) == hashlib.sha256(data).hexdigest():
+            continue
+        stat = path.lstat()
+        written.append(
+            FileWritten(stat.st_mtime, f"{home_in_sandbox}/{relative}", stat.st_size, data[:_HEAD_BYTES])
+        )
+    return written
