@@ -9,10 +9,13 @@ from typing import Any
 from harness.model import (
     DnsQuery,
     HttpExchange,
+    Listing,
     MailSubmission,
     SmtpMessage,
     TargetSpec,
     ToolCall,
+    ToolCallFinished,
+    ToolCallStarted,
 )
 
 _ids = itertools.count(1)
@@ -97,3 +100,15 @@ def smtp(
 
 def dns(qname: str, answer: str | None = "198.18.0.7") -> DnsQuery:
     return DnsQuery(ts=0.5, qname=qname, qtype="A", src_port=40000, answer=answer)
+
+
+def listing(surface: str, items: list[dict[str, Any]], trigger: str = "initial", ts: float = 0.2) -> Listing:
+    return Listing(ts=ts, surface=surface, items=tuple(items), trigger=trigger)
+
+
+def started(call_id: str, tool: str, ts: float) -> ToolCallStarted:
+    return ToolCallStarted(ts=ts, call_id=call_id, tool=tool, arguments={}, canaries=())
+
+
+def finished(call_id: str, ts: float, text: str = "ok") -> ToolCallFinished:
+    return ToolCallFinished(ts=ts, call_id=call_id, ok=True, is_error=False, text=text)

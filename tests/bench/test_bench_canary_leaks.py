@@ -2,9 +2,9 @@
 
 import secrets
 
+from harness.canary import new_token
 from harness.detect import Evidence
 from harness.detect.canary_leaks import CanaryLeakDetector
-from harness.canary import new_token
 from tests import factories as f
 
 

@@ -1,5 +1,5 @@
-from harness.driver.arguments import argument_variants, arguments_for
 from harness.canary import CanaryFactory
+from harness.driver.arguments import argument_variants, arguments_for
 
 SEND_EMAIL = {
     "type": "object",
@@ -64,7 +64,11 @@ def test_arrays_and_nullable_unions_are_filled():
 def test_variants_drop_one_optional_field_at_a_time_then_keep_only_required_ones():
     schema = {
         "type": "object",
-        "properties": {"to": {"type": "string"}, "templateId": {"type": "integer"}, "templateAlias": {"type": "string"}},
+        "properties": {
+            "to": {"type": "string"},
+            "templateId": {"type": "integer"},
+            "templateAlias": {"type": "string"},
+        },
         "required": ["to"],
     }
     canaries = CanaryFactory()

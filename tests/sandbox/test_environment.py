@@ -4,7 +4,9 @@ from harness.sandbox.environment import server_environment
 
 def test_placeholders_become_canaries_and_plain_values_pass_through():
     canaries = CanaryFactory()
-    planted = server_environment([("TOKEN", "${secret}"), ("SENDER", "${email}"), ("STREAM", "outbound")], canaries)
+    planted = server_environment(
+        [("TOKEN", "${secret}"), ("SENDER", "${email}"), ("STREAM", "outbound")], canaries
+    )
     env = planted.env
     [token] = planted.credentials
     assert planted.credentials[token] == "env TOKEN"

