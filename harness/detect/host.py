@@ -1,4 +1,5 @@
-"""Host behaviour: processes the server spawns, persistence it writes, resources it exhausts.
+"""Host behaviour: processes the server spawns, persistence it writes, sockets it listens on,
+resources it exhausts.
 
 Each observation is attributed by time to the call (or phase) in flight.
 """
@@ -10,7 +11,15 @@ from collections.abc import Iterator
 
 from harness.detect.base import Evidence
 from harness.detect.timeline import Timeline
-from harness.model import Confidence, FileWritten, Finding, ProcessStart, ResourceUsage, Severity
+from harness.model import (
+    Confidence,
+    FileWritten,
+    Finding,
+    ListeningSocket,
+    ProcessStart,
+    ResourceUsage,
+    Severity,
+)
 
 _PERSISTENCE = re.compile(
     r"/(\.bashrc|\.bash_profile|\.bash_login|\.profile|\.zshrc|\.zprofile|\.zshenv|\.config/fish/config\.fish"
@@ -50,6 +59,20 @@ class HostBehaviourDetector:
                     destination=event.path,
                     channel="file write",
                     evidence=event.head.decode("utf-8", "backslashreplace")[:400],
+                    event_index=index,
+                )
+            elif isinstance(event, ListeningSocket):
+                where = "every interface" if event.address in ("0.0.0.0", "::") else event.address
+                yield Finding(
+                    kind="listening_socket",
+                    severity=Severity.MEDIUM,
+                    title=f"The server listens on {event.proto} port {event.port} ({where}) {moment.label}",
+                    call_id=moment.call_id,
+                    tool=moment.tool,
+                    canary=None,
+                    destination=f"{event.address}:{event.port}",
+                    channel=event.proto,
+                    evidence=f"{event.proto} {event.address}:{event.port} in listening state",
                     event_index=index,
                 )
             elif isinstance(event, ResourceUsage):

@@ -16,6 +16,7 @@ from collections.abc import Collection
 from harness.services.catchall import UdpCatchAll
 from harness.services.dns import DnsService, NameTable
 from harness.services.http import HttpService
+from harness.services.listeners import ListenerWatch
 from harness.services.sink import Service
 from harness.services.smtp import SmtpService
 from harness.services.tls import CertAuthority
@@ -34,3 +35,8 @@ def default_services(
         SmtpService(authority, names, host, PORTS["smtp"]),
         HttpService(authority, names, postmark_tokens, host, PORTS["tcp"]),
     ]
+
+
+def namespace_watchers() -> list[Service]:
+    """Watchers of the shared namespace itself; started once, not per listening address."""
+    return [ListenerWatch()]

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.services import default_services
+from harness.services import default_services, namespace_watchers
 from harness.services.dns import NameTable
 from harness.services.sink import EventSink
 from harness.services.tls import CertAuthority
@@ -57,7 +57,7 @@ async def serve(data: Path, host: str, extra_hosts: Sequence[str], stopping: asy
         sink = EventSink.open(data / "gateway.jsonl")
         stack.callback(sink.close)
         stack.callback(authority.close)
-        for service in default_services(authority, names, tokens, host):
+        for service in [*default_services(authority, names, tokens, host), *namespace_watchers()]:
             await service.start(sink)
             stack.push_async_callback(service.stop)
         for extra in extra_hosts:

@@ -1,6 +1,6 @@
 from harness.detect import Evidence
 from harness.detect.host import HostBehaviourDetector
-from harness.model import FileWritten, ProcessStart, ResourceUsage
+from harness.model import FileWritten, ListeningSocket, ProcessStart, ResourceUsage
 from tests import factories as f
 
 
@@ -28,3 +28,8 @@ def test_running_out_of_memory_is_resource_abuse_and_normal_use_is_not():
     [finding] = _run([ResourceUsage(5.0, 1 << 30, 1 << 30, 3, 256, True)])
     assert finding.kind == "resource_abuse" and "out of memory" in finding.evidence
     assert _run([ResourceUsage(5.0, 100 << 20, 1 << 30, 3, 256, False)]) == []
+
+
+def test_a_listener_on_every_interface_is_reported():
+    [finding] = _run([ListeningSocket(0.5, "tcp", "0.0.0.0", 8080)])
+    assert finding.kind == "listening_socket" and "every interface" in finding.title
