@@ -1,0 +1,42 @@
+"""``report.junit.xml``: one test case per finding kind, for CI dashboards that read JUnit.
+
+A clean audit is one passing case; each finding is a failure; an audit that
+could not complete is an error, so a nightly run never reports green by accident.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from harness.model import AuditResult, AuditStatus
+
+
+def result_to_junit(result: AuditResult) -> ET.ElementTree[ET.Element]:
+    suite = ET.Element("testsuite", name=f"mcp-harness:{result.target}")
+    suite.set("time", f"{result.finished - result.started:.3f}")
+    errors = 0
+    if result.status is not AuditStatus.COMPLETED:
+        errors = 1
+        case = ET.SubElement(suite, "testcase", classname=result.target, name="audit completes")
+        ET.SubElement(case, "error", message=result.reason or result.status.value, type=result.status.value)
+    for finding in result.findings:
+        case = ET.SubElement(
+            suite, "testcase", classname=result.target, name=f"{finding.kind}: {finding.destination}"
+        )
+        failure = ET.SubElement(case, "failure", message=finding.title, type=f"{finding.severity.value}")
+        failure.text = (
+            f"channel: {finding.channel}\ntool: {finding.tool}\ncanary: {finding.canary}\n{finding.evidence}"
+        )
+    if not result.findings and result.status is AuditStatus.COMPLETED:
+        ET.SubElement(
+            suite, "testcase", classname=result.target, name="no canary leaves where it was not sent"
+        )
+    suite.set("tests", str(max(len(suite), 1)))
+    suite.set("failures", str(len(result.findings)))
+    suite.set("errors", str(errors))
+    return ET.ElementTree(suite)
+
+
+def write_junit(result: AuditResult, path: Path) -> None:
+    result_to_junit(result).write(path, encoding="utf-8", xml_declaration=True)
