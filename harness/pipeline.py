@@ -34,6 +34,8 @@ from harness.model import (
     event_to_json,
 )
 from harness.report import write_html, write_json
+from harness.report.junit import write_junit
+from harness.report.sarif import write_sarif
 from harness.sandbox.bait import changed_files, plant_bait
 from harness.sandbox.ca import new_ca
 from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
@@ -189,8 +191,11 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
 
 
 def write_report(result: AuditResult, run_dir: Path) -> None:
+    """Every rendering of one result: HTML for people, JSON, SARIF and JUnit for machines."""
     write_json(result, run_dir / "report.json")
     write_html(result, run_dir / "report.html")
+    write_sarif(result, run_dir / "report.sarif")
+    write_junit(result, run_dir / "report.junit.xml")
 
 
 def failed_result(target: str, status: AuditStatus, reason: str, started: float) -> AuditResult:
