@@ -83,6 +83,10 @@ def _audit(args: argparse.Namespace) -> int:
     except HarnessError as exc:
         write_report(failed_result(target.name, AuditStatus.INFRA_ERROR, str(exc), started), run_dir)
         raise
+    except KeyboardInterrupt:
+        reason = "interrupted before the audit finished"
+        write_report(failed_result(target.name, AuditStatus.INFRA_ERROR, reason, started), run_dir)
+        raise
     print(_summary(result, run_dir))
     return result.exit_code
 

@@ -71,3 +71,4 @@ def test_interrupted_run_leaves_no_container(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert labelled_containers() == []
+    assert "interrupted" in (tmp_path / "r" / "report.json").read_text()
