@@ -440,6 +440,8 @@ class Finding:
     confidence: Confidence = Confidence.HIGH
     detail: str | None = None
     """Longer evidence where an excerpt is not enough (e.g. the diff of a changed tool definition)."""
+    pcap_frames: tuple[int, ...] = ()
+    """Frame numbers in ``capture.pcap`` of the flow the evidence came from."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 import anyio
 
 from harness.canary import CanaryFactory
+from harness.capture.frames import with_frames
 from harness.capture.nflog import Packet, outbound, read_packets
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
@@ -100,7 +101,7 @@ def _with_true_destinations(events: list[Event], packets: list[Packet]) -> list[
 
 def _collect(
     run_dir: Path, data: Path, drive: DriveOutcome, host_events: list[Event]
-) -> tuple[list[Event], dict[str, str]]:
+) -> tuple[list[Event], dict[str, str], list[Packet]]:
     """Merge gateway and driver events into one ordered log, move artifacts up, drop the CA key."""
     (data / "ca.key").unlink(missing_ok=True)
     artifacts: dict[str, str] = {}
@@ -109,13 +110,13 @@ def _collect(
     if pcap.is_file():
         shutil.move(pcap, run_dir / "capture.pcap")
         artifacts["pcap"] = "capture.pcap"
-        packets = outbound(read_packets(run_dir / "capture.pcap"))
-    gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), packets)
+        packets = list(read_packets(run_dir / "capture.pcap"))
+    gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), outbound(packets))
     events = sorted(gateway_events + drive.events + host_events, key=lambda e: e.ts)
     (run_dir / "events.jsonl").write_text("".join(event_to_json(e) + "\n" for e in events), encoding="utf-8")
     artifacts["events"] = "events.jsonl"
     artifacts["server_stderr"] = "server.stderr.log"
-    return events, artifacts
+    return events, artifacts, packets
 
 
 @dataclass
@@ -126,6 +127,7 @@ class _Observed:
     events: list[Event]
     artifacts: dict[str, str]
     credentials: tuple[Credential, ...]
+    packets: list[Packet]
 
 
 async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
@@ -159,8 +161,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     finally:
         sandbox.close()
     host_events += changed_files(bait, HOME_DIR)
-    events, artifacts = _collect(run_dir, data, outcome, host_events)
-    return _Observed(outcome, events, artifacts, credentials)
+    events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
+    return _Observed(outcome, events, artifacts, credentials, packets)
 
 
 async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:
@@ -170,6 +172,7 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
     outcome, events, artifacts = observed.drive, observed.events, observed.artifacts
     evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())
+    findings = with_frames(findings, events, observed.packets)
     reason = outcome.reason
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))

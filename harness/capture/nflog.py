@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,8 @@ class Packet:
     dport: int
     syn: bool
     size: int
+    frame: int = 0
+    """1-based frame number in the capture file, as Wireshark shows it."""
 
 
 def nflog_payload(frame: bytes) -> bytes | None:
@@ -51,25 +53,17 @@ def nflog_payload(frame: bytes) -> bytes | None:
     return None
 
 
-def _packet(ts: float, payload: bytes) -> Packet | None:
+def _packet(ts: float, payload: bytes, frame: int) -> Packet | None:
     if not payload or payload[0] >> 4 != 4:
         return None
     ip = IP(payload)
     if TCP in ip:
         flags = int(ip[TCP].flags)
-        return Packet(
-            ts,
-            "tcp",
-            ip.src,
-            ip[TCP].sport,
-            ip.dst,
-            ip[TCP].dport,
-            bool(flags & 0x02 and not flags & 0x10),
-            len(payload),
-        )
+        syn = bool(flags & 0x02 and not flags & 0x10)
+        return Packet(ts, "tcp", ip.src, ip[TCP].sport, ip.dst, ip[TCP].dport, syn, len(payload), frame)
     if UDP in ip:
-        return Packet(ts, "udp", ip.src, ip[UDP].sport, ip.dst, ip[UDP].dport, False, len(payload))
-    return Packet(ts, str(ip.proto), ip.src, 0, ip.dst, 0, False, len(payload))
+        return Packet(ts, "udp", ip.src, ip[UDP].sport, ip.dst, ip[UDP].dport, False, len(payload), frame)
+    return Packet(ts, str(ip.proto), ip.src, 0, ip.dst, 0, False, len(payload), frame)
 
 
 def read_packets(path: Path) -> Iterator[Packet]:
@@ -81,16 +75,16 @@ def read_packets(path: Path) -> Iterator[Packet]:
         if reader.linktype != LINKTYPE_NFLOG:
             log.warning("capture %s has link type %s, expected NFLOG", path, reader.linktype)
             return
-        for data, meta in reader:
+        for frame, (data, meta) in enumerate(reader, 1):
             ts = meta.sec + meta.usec / 1e6
             payload = nflog_payload(bytes(data))
-            packet = _packet(ts, payload) if payload else None
+            packet = _packet(ts, payload, frame) if payload else None
             if packet is not None:
                 yield packet
     finally:
         reader.close()
 
 
-def outbound(packets: Iterator[Packet]) -> list[Packet]:
+def outbound(packets: Iterable[Packet]) -> list[Packet]:
     """Packets that were headed away from loopback: the server's own attempts to leave."""
     return [p for p in packets if not p.dst.startswith("127.")]

@@ -9,7 +9,8 @@ Layout (``schema_version`` 1):
 - ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,
   ``expected_hosts``
 - ``findings``: ``kind``, ``severity``, ``title``, ``call_id``, ``tool``, ``canary``, ``destination``,
-  ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0)
+  ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
+  ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
 - ``artifacts``: file names in the run directory (event log, capture, server stderr)
 """
