@@ -22,7 +22,7 @@ class Credential:
     allowed_hosts: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Evidence:
     """Everything a detector may read about one run."""
 

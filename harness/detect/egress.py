@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from harness.detect.base import Evidence
 from harness.detect.canary_leaks import excerpt
-from harness.detect.flows import outbound_flows
+from harness.detect.dns_reassembly import parent_of
+from harness.detect.scanning import scanned_flows
 from harness.detect.timeline import Timeline
 from harness.model import Confidence, Finding, Severity
 
@@ -25,25 +26,27 @@ def named_hosts(evidence: Evidence) -> set[str]:
     return hosts
 
 
+_API_CHANNELS = ("API over https", "API over http")
+
+
 class UnexpectedEgressDetector:
     name = "unexpected_egress"
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         named = named_hosts(evidence)
-        tokens = [t.encode() for call in evidence.calls for t in call.canaries]
-        tokens += [c.token.encode() for c in evidence.credentials]
+        scanned = scanned_flows(evidence)
+        leaking = {s.flow.host for s in scanned if s.hits}
+        dns_parents = {parent_of(s.flow.host) for s in scanned if s.hits and s.flow.channel.startswith("dns")}
         timeline = Timeline(evidence.events)
         reported: set[str] = set()
-        for flow in outbound_flows(evidence.events):
-            if (
-                flow.host in named
-                or flow.host in reported
-                or flow.channel.endswith(("API over https", "API over http"))
-            ):
+        for item in scanned:
+            flow = item.flow
+            if item.hits or flow.channel == "dns (reassembled)" or flow.channel.endswith(_API_CHANNELS):
+                continue  # canary flows are the leak detector's; API submissions repeat their HTTP request
+            if flow.host in named or flow.host in reported or flow.host in leaking:
                 continue
-            lowered = flow.payload.lower()
-            if any(token in lowered for token in tokens):
-                continue
+            if flow.channel == "dns" and parent_of(flow.host) in dns_parents:
+                continue  # one chunk of a DNS exfiltration already reported as a leak
             reported.add(flow.host)
             moment = timeline.at(evidence.events[flow.index].ts)
             yield Finding(

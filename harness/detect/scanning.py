@@ -1,0 +1,50 @@
+"""One scan of every outbound flow for every canary, shared by the detectors that need it.
+
+Flows are the per-event flows plus one reassembled flow per DNS parent domain. The scan
+runs once per :class:`Evidence` (memoised), since both leak and egress detection read it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+from harness.detect.base import Evidence
+from harness.detect.dns_reassembly import dns_sessions
+from harness.detect.encodings import CanaryMatcher, Hit
+from harness.detect.flows import Flow, outbound_flows
+
+
+@dataclass(frozen=True)
+class ScannedFlow:
+    flow: Flow
+    hits: tuple[Hit, ...]
+    """Distinct tokens found, each with its shortest decoding chain."""
+
+
+_cache: weakref.WeakKeyDictionary[Evidence, list[ScannedFlow]] = weakref.WeakKeyDictionary()
+
+
+def all_tokens(evidence: Evidence) -> set[str]:
+    return {t for call in evidence.calls for t in call.canaries} | {c.token for c in evidence.credentials}
+
+
+def _flows(evidence: Evidence) -> list[Flow]:
+    sessions = dns_sessions(evidence.events)
+    reassembled = [Flow(s.indices[-1], "dns (reassembled)", s.parent, s.payload) for s in sessions]
+    return [*outbound_flows(evidence.events), *reassembled]
+
+
+def scanned_flows(evidence: Evidence) -> list[ScannedFlow]:
+    cached = _cache.get(evidence)
+    if cached is not None:
+        return cached
+    matcher = CanaryMatcher(all_tokens(evidence))
+    scanned = []
+    for flow in _flows(evidence):
+        first: dict[str, Hit] = {}
+        for hit in matcher.scan(flow.payload):
+            first.setdefault(hit.token, hit)
+        scanned.append(ScannedFlow(flow, tuple(first.values())))
+    _cache[evidence] = scanned
+    return scanned

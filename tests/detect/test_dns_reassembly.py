@@ -1,0 +1,32 @@
+import base64
+
+from harness.detect.dns_reassembly import dns_sessions, parent_of
+from harness.detect.encodings import CanaryMatcher
+from tests import factories as f
+
+TOKEN = "qx7t2m9klp4a"
+
+
+def test_parent_domain_keeps_short_second_level_suffixes():
+    assert parent_of("a.b.evil.example.net.") == "example.net"
+    assert parent_of("x.y.shop.co.uk") == "shop.co.uk"
+
+
+def test_hex_chunks_over_three_queries_with_counters_are_reassembled_in_counter_order():
+    chunks = [TOKEN.encode().hex()[i : i + 8] for i in range(0, 24, 8)]
+    names = [f"{n}.{chunk}.d.cdn-metrics.example.net" for n, chunk in enumerate(chunks)]
+    events = [f.dns(names[2]), f.dns(names[0]), f.dns(names[1]), f.dns(names[1])]
+    [session] = dns_sessions(events)
+    assert session.parent == "example.net"
+    assert session.payload == TOKEN.encode().hex().encode()
+    assert [h.token for h in CanaryMatcher([TOKEN]).scan(session.payload)] == [TOKEN]
+
+
+def test_base32_token_split_over_labels_of_one_query_is_joined():
+    encoded = base64.b32encode(TOKEN.encode()).decode().rstrip("=").lower()
+    [session] = dns_sessions([f.dns(f"{encoded[:10]}.{encoded[10:]}.t.example.org")])
+    assert CanaryMatcher([TOKEN]).scan(session.payload)[0].chain == ("base32",)
+
+
+def test_a_single_ordinary_lookup_is_not_a_session():
+    assert list(dns_sessions([f.dns("api.postmarkapp.com"), f.dns("api.postmarkapp.com")])) == []
