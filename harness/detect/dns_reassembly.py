@@ -8,6 +8,7 @@ dropped) are joined in order and handed to the canary matcher as one payload.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -31,13 +32,12 @@ def parent_of(qname: str) -> str:
     return ".".join(labels[-keep:])
 
 
-def _order_key(labels: list[str], position: int) -> tuple[int, int]:
-    counters = [int(label) for label in labels if label.isdigit() and len(label) <= 4]
-    return (counters[0] if counters else position, position)
+def _is_counter(label: str) -> bool:
+    return label.isdigit() and len(label) <= 4
 
 
-def dns_sessions(events: Sequence[Event]) -> Iterator[DnsSession]:
-    """One session per parent domain queried more than once, or with more than one varying label."""
+def _split_names(events: Sequence[Event]) -> dict[str, list[tuple[int, list[str]]]]:
+    """Parent domain -> (event index, labels left of the parent) per distinct name, in order."""
     by_parent: dict[str, list[tuple[int, list[str]]]] = {}
     seen: set[str] = set()
     for index, event in enumerate(events):
@@ -50,18 +50,29 @@ def dns_sessions(events: Sequence[Event]) -> Iterator[DnsSession]:
         parent = parent_of(name)
         left = name[: -len(parent)].rstrip(".").split(".") if name != parent else []
         by_parent.setdefault(parent, []).append((index, [label for label in left if label]))
-    for parent, queries in by_parent.items():
-        if len(queries) < 2 and all(len(labels) < 2 for _, labels in queries):
-            continue
-        constant = set.intersection(*(set(labels) for _, labels in queries)) if len(queries) > 1 else set()
-        ordered = sorted(enumerate(queries), key=lambda item: _order_key(item[1][1], item[0]))
-        chunks = [
-            "".join(
-                label
-                for label in labels
-                if label not in constant and not (label.isdigit() and len(label) <= 4)
+    return by_parent
+
+
+def dns_sessions(events: Sequence[Event]) -> Iterator[DnsSession]:
+    """Candidate payloads per parent domain.
+
+    Labels that recur across queries are structure (a fixed sub-domain, a per-transfer id) and
+    key the session; labels seen once are data; short numbers are counters that order the
+    chunks. A single query with several data labels is a session of its own.
+    """
+    for parent, queries in _split_names(events).items():
+        counts = Counter(label for _, labels in queries for label in set(labels))
+        sessions: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        for position, (index, labels) in enumerate(queries):
+            key = tuple(label for label in labels if counts[label] > 1 and not _is_counter(label))
+            counters = [int(label) for label in labels if _is_counter(label)]
+            data = "".join(label for label in labels if counts[label] == 1 and not _is_counter(label))
+            order = counters[0] if counters else position
+            sessions.setdefault(key, []).append((order, index, data))
+        for chunks in sessions.values():
+            if len(chunks) < 2 and all(len(labels) < 2 for _, labels in queries):
+                continue
+            chunks.sort()
+            yield DnsSession(
+                parent, tuple(i for _, i, _ in chunks), "".join(d for _, _, d in chunks).encode()
             )
-            for _, (_, labels) in ordered
-        ]
-        indices = tuple(index for _, (index, _) in ordered)
-        yield DnsSession(parent, indices, "".join(chunks).encode())

@@ -30,3 +30,14 @@ def test_base32_token_split_over_labels_of_one_query_is_joined():
 
 def test_a_single_ordinary_lookup_is_not_a_session():
     assert list(dns_sessions([f.dns("api.postmarkapp.com"), f.dns("api.postmarkapp.com")])) == []
+
+
+def test_two_transfers_with_their_own_ids_are_reassembled_separately():
+    hexed = [t.encode().hex() for t in (TOKEN, "b8kd02mxq7ve")]
+    events = [
+        f.dns(f"{n}.{h[i : i + 12]}.{sid}.d.cdn-metrics.example.net")
+        for h, sid in zip(hexed, ("k3j2aa", "p9x1bb"), strict=True)
+        for n, i in enumerate(range(0, 24, 12))
+    ]
+    payloads = {s.payload for s in dns_sessions(events)}
+    assert payloads == {h.encode() for h in hexed}
