@@ -271,5 +271,6 @@ class CanaryMatcher:
             for end, (pattern, token, step) in automaton.iter(haystack):
                 full = (*chain, step) if step else chain
                 key = (token, full)
-                if key not in hits:
+                if key not in hits or (not step and chain):
+                    # a plain match in a decoded layer reads better than the encoded form of the same chain
                     hits[key] = Hit(token, full, _excerpt(data, end + 1 - len(pattern), end + 1))
