@@ -8,6 +8,7 @@ run directory exists, written to its report).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import sys
@@ -19,12 +20,12 @@ from types import FrameType
 import anyio
 
 from harness.driver.session import DriveOptions
-from harness.errors import HarnessError
-from harness.model import AuditResult, AuditStatus
+from harness.errors import HarnessError, TargetError
+from harness.model import AuditResult, AuditStatus, TargetSpec
 from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
 from harness.sandbox.docker_sandbox import docker_client, remove_strays
 from harness.sandbox.images import ensure_gateway, ensure_runner
-from harness.targets import load_target
+from harness.targets import parse_target
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("audit", help="audit one server; exit 0 clean, 1 findings, 2 could not audit")
-    run.add_argument("target", help="directory holding the server and its scenario.toml")
+    run.add_argument(
+        "target",
+        help="npm:NAME[@VERSION], pypi:NAME[==VERSION], docker:IMAGE, or [path:]DIR holding a scenario.toml",
+    )
+    run.add_argument("--arg", action="append", default=[], help="argument passed to the server (repeatable)")
+    run.add_argument(
+        "--env", action="append", default=[], metavar="K=V", help="pinned server env (repeatable)"
+    )
+    run.add_argument(
+        "--expect-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a service host the server may reach",
+    )
     run.add_argument("--out", type=Path, help="write the run here instead of reports/<target>-<time>/")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="parent of run directories")
     run.add_argument("--linger", type=float, default=5.0, help="seconds to watch after the last call")
@@ -66,8 +81,21 @@ def _summary(result: AuditResult, run_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def _with_overrides(target: TargetSpec, args: argparse.Namespace) -> TargetSpec:
+    """Apply --arg, --env and --expect-host; a pinned env value is passed as given, never replaced."""
+    pinned: dict[str, str] = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise TargetError(f"--env needs NAME=VALUE, got {item!r}")
+        pinned[name] = value
+    env = tuple((k, v) for k, v in target.env if k not in pinned) + tuple(pinned.items())
+    hosts = target.expected_hosts + tuple(h.lower() for h in args.expect_host)
+    return dataclasses.replace(target, env=env, args=target.args + tuple(args.arg), expected_hosts=hosts)
+
+
 def _audit(args: argparse.Namespace) -> int:
-    target = load_target(args.target)
+    target = _with_overrides(parse_target(args.target), args)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         run_dir = args.out

@@ -371,6 +371,14 @@ class TargetSpec:
     """Service hosts the server is declared to talk to (e.g. ``api.postmarkapp.com``)."""
     expected_findings: tuple[str, ...] | None = None
     """For scenario fixtures: the finding kinds an audit must produce."""
+    kind: str = "scenario"
+    """``scenario`` (a directory with scenario.toml), ``npm``, ``pypi`` or ``docker``."""
+    package: str | None = None
+    """Registry package name (npm, pypi) or image reference (docker)."""
+    version: str | None = None
+    """Exact resolved version: the install cache key."""
+    args: tuple[str, ...] = ()
+    """Extra arguments passed to the server after its entry point."""
 
 
 @dataclass(frozen=True)
@@ -460,6 +468,8 @@ class AuditResult:
     findings: tuple[Finding, ...]
     artifacts: dict[str, str] = field(default_factory=dict)
     """Name -> file name in the run directory (``events``, ``pcap``, ``stderr``)."""
+    install: dict[str, Any] | None = None
+    """What the install phase put in the image: version, integrity, dependencies, install scripts."""
 
     @property
     def exit_code(self) -> int:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -41,7 +43,8 @@ from harness.sandbox.bait import changed_files, plant_bait
 from harness.sandbox.ca import new_ca
 from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
 from harness.sandbox.environment import server_environment
-from harness.sandbox.images import ensure_gateway, ensure_target
+from harness.sandbox.images import ensure_gateway
+from harness.sandbox.install import prepare
 
 log = logging.getLogger(__name__)
 
@@ -128,24 +131,29 @@ class _Observed:
     artifacts: dict[str, str]
     credentials: tuple[Credential, ...]
     packets: list[Packet]
+    install: dict[str, Any] | None
 
 
 async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
     canaries = CanaryFactory()
     planted = server_environment(target.env, canaries)
-    bait = plant_bait(run_dir, canaries, app_has_dotenv=(Path(target.source_dir) / ".env").exists())
+    has_dotenv = target.kind == "scenario" and (Path(target.source_dir) / ".env").exists()
+    bait = plant_bait(run_dir, canaries, app_has_dotenv=has_dotenv)
     declared = frozenset(target.expected_hosts)
     credentials = tuple(Credential(t, source, declared) for t, source in planted.credentials.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
     client = docker_client()
     gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
-    target_image = await anyio.to_thread.run_sync(ensure_target, client, target)
+    prepared = await anyio.to_thread.run_sync(prepare, client, target)
     data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
-    sandbox = DockerSandbox(client, run_dir.name.lower(), data)
+    run_id = re.sub(r"[^a-z0-9_.-]+", "-", run_dir.name.lower()).strip("-.")[:40] + "-" + secrets.token_hex(3)
+    sandbox = DockerSandbox(client, run_id, data)
     host_events: list[Event] = []
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
-        server_id = sandbox.create_server(target_image, list(target.command), planted.env, bundle, bait)
+        server_id = sandbox.create_server(
+            prepared.image, prepared.command, planted.env, bundle, bait, prepared.working_dir
+        )
         watcher = sandbox.watch_server()
         driver = Driver(
             ["docker", "start", "--attach", "--interactive", server_id],
@@ -162,7 +170,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         sandbox.close()
     host_events += changed_files(bait, HOME_DIR)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
-    return _Observed(outcome, events, artifacts, credentials, packets)
+    return _Observed(outcome, events, artifacts, credentials, packets, prepared.record)
 
 
 async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:
@@ -188,6 +196,7 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
         events=tuple(events),
         findings=tuple(findings),
         artifacts=artifacts,
+        install=observed.install,
     )
     write_report(result, run_dir)
     return result

@@ -79,9 +79,11 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
 
 
 def labelled_containers() -> list[str]:
+    """Sandbox containers (gateway or server) of any run that still exist."""
     import docker
 
-    return [c.name for c in docker.from_env().containers.list(all=True, filters={"label": "mcp-harness"})]
+    found = docker.from_env().containers.list(all=True, filters={"label": "mcp-harness.role"})
+    return [str(c.name) for c in found]
 
 
 @pytest.fixture

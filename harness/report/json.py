@@ -12,6 +12,8 @@ Layout (``schema_version`` 1):
   ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
   ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
+- ``install``: what the install phase put in the image (``manager``, ``package``, ``version``,
+  ``integrity``, ``dependencies``, ``install_scripts``, ``entry``), null for local scenarios
 - ``artifacts``: file names in the run directory (event log, capture, server stderr)
 """
 
@@ -57,6 +59,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         ],
         "findings": [{**dataclasses.asdict(f), "severity": f.severity.value} for f in result.findings],
         "egress": _egress(result),
+        "install": result.install,
         "artifacts": result.artifacts,
     }
 

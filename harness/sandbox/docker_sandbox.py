@@ -97,7 +97,13 @@ class DockerSandbox:
             time.sleep(0.1)
 
     def create_server(
-        self, image: str, command: list[str], env: dict[str, str], ca_bundle: Path, bait: Bait
+        self,
+        image: str,
+        command: list[str] | None,
+        env: dict[str, str],
+        ca_bundle: Path,
+        bait: Bait,
+        working_dir: str | None = APP_DIR,
     ) -> str:
         """Create (not start) the hardened server container; return its id for ``docker start -ai``.
 
@@ -119,7 +125,7 @@ class DockerSandbox:
                 security_opt=["no-new-privileges"],
                 read_only=True,
                 tmpfs={"/tmp": "rw,nosuid,nodev,size=128m"},
-                working_dir=APP_DIR,
+                working_dir=working_dir,
                 environment={"HOME": HOME_DIR, **trust, **env},
                 volumes=_mounts(ca_bundle, bait),
                 mem_limit=self.limits.memory,

@@ -75,7 +75,7 @@ def _trust_anchors(prefix: str) -> dict[str, Path]:
 
 
 @contextlib.contextmanager
-def _context(files: Mapping[str, Path | bytes]) -> Iterator[Path]:
+def build_context(files: Mapping[str, Path | bytes]) -> Iterator[Path]:
     """A throwaway build context holding exactly ``files`` (name in context -> file or content)."""
     with tempfile.TemporaryDirectory() as tmp:
         for name, source in files.items():
@@ -102,16 +102,18 @@ def _build(client: docker.DockerClient, context: Path, dockerfile: str, tag: str
             path=str(context), dockerfile=dockerfile, tag=tag, rm=True, forcerm=True, labels={LABEL: "image"}
         )
     except docker.errors.BuildError as exc:
-        tail = [str(chunk.get("stream", chunk.get("error", ""))).strip() for chunk in exc.build_log][-8:]
-        raise SandboxError(
-            f"image build failed for {tag}: {exc.msg}; " + " | ".join(t for t in tail if t)
-        ) from None
+        output = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)
+        log.error("build of %s failed:\n%s", tag, output)
+        errors = [ln.strip() for ln in output.splitlines() if ln.strip() and not ln.startswith((" ", "-"))]
+        detail = " ".join(errors[-3:])[-300:]
+        raise SandboxError(f"image build failed for {tag}: {detail}") from None
     except docker.errors.APIError as exc:
         raise SandboxError(f"image build failed for {tag}: {exc.explanation}") from None
     return str(image.id)
 
 
-def _ensure(client: docker.DockerClient, tag: str, context: Path, dockerfile: str) -> str:
+def ensure_built(client: docker.DockerClient, tag: str, context: Path, dockerfile: str) -> str:
+    # the cache: an image whose tag hashes exactly these inputs is never rebuilt
     """Return ``tag``, building it first unless an image with exactly these inputs exists."""
     try:
         client.images.get(tag)
@@ -128,8 +130,8 @@ def ensure_gateway(client: docker.DockerClient) -> str:
     sources += [p for p in _files_under(IMAGES_DIR / "gateway") if p.suffix != ".crt"]
     inputs = {str(p.relative_to(REPO_ROOT)): p for p in sources} | _trust_anchors("sandbox_images/gateway/")
     tag = f"{LABEL}/gateway:{_digest_map(inputs, base_id)}"
-    with _context(inputs) as context:
-        return _ensure(client, tag, context, "sandbox_images/gateway/Dockerfile")
+    with build_context(inputs) as context:
+        return ensure_built(client, tag, context, "sandbox_images/gateway/Dockerfile")
 
 
 def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
@@ -141,8 +143,8 @@ def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
     inputs = {str(p.relative_to(folder)): p for p in _files_under(folder) if p.suffix != ".crt"}
     inputs |= _trust_anchors("")
     tag = f"{LABEL}/runner-{runtime}:{_digest_map(inputs, base_id)}"
-    with _context(inputs) as context:
-        return _ensure(client, tag, context, "Dockerfile")
+    with build_context(inputs) as context:
+        return ensure_built(client, tag, context, "Dockerfile")
 
 
 def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
@@ -154,8 +156,8 @@ def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
     tag = f"{LABEL}/target-{target.name.lower()}:{_digest_map(inputs, runner)}"
     inputs[_TARGET_DOCKERFILE_NAME] = _TARGET_DOCKERFILE.format(runner=runner).encode()
     inputs[".dockerignore"] = f"{_TARGET_DOCKERFILE_NAME}\n.dockerignore\n".encode()
-    with _context(inputs) as context:
+    with build_context(inputs) as context:
         try:
-            return _ensure(client, tag, context, _TARGET_DOCKERFILE_NAME)
+            return ensure_built(client, tag, context, _TARGET_DOCKERFILE_NAME)
         except SandboxError as exc:
             raise TargetError(f"installing {target.name} failed: {exc}") from None
