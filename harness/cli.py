@@ -23,9 +23,11 @@ from harness.driver.session import DriveOptions
 from harness.errors import HarnessError, TargetError
 from harness.model import AuditResult, AuditStatus, TargetSpec
 from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
+from harness.report.index import IndexEntry, write_index
 from harness.sandbox.docker_sandbox import docker_client, remove_strays
 from harness.sandbox.images import ensure_gateway, ensure_runner
 from harness.targets import parse_target
+from harness.targets.config import config_target, read_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,8 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("audit", help="audit one server; exit 0 clean, 1 findings, 2 could not audit")
     run.add_argument(
         "target",
+        nargs="?",
         help="npm:NAME[@VERSION], pypi:NAME[==VERSION], docker:IMAGE, or [path:]DIR holding a scenario.toml",
     )
+    run.add_argument("--config", type=Path, help="audit the servers of an mcpServers / VS Code config file")
+    run.add_argument("--server", help="with --config: audit only this server")
     run.add_argument("--arg", action="append", default=[], help="argument passed to the server (repeatable)")
     run.add_argument(
         "--env", action="append", default=[], metavar="K=V", help="pinned server env (repeatable)"
@@ -94,20 +99,18 @@ def _with_overrides(target: TargetSpec, args: argparse.Namespace) -> TargetSpec:
     return dataclasses.replace(target, env=env, args=target.args + tuple(args.arg), expected_hosts=hosts)
 
 
-def _audit(args: argparse.Namespace) -> int:
-    target = _with_overrides(parse_target(args.target), args)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        run_dir = args.out
-    else:
-        run_dir = new_run_dir(args.reports, target)
+def _options(args: argparse.Namespace) -> AuditOptions:
     drive = DriveOptions(
         init_timeout=args.init_timeout, call_timeout=args.call_timeout, rounds=args.rounds, linger=args.linger
     )
-    options = AuditOptions(drive)
+    return AuditOptions(drive)
+
+
+def _run_one(target: TargetSpec, run_dir: Path, options: AuditOptions) -> AuditResult:
+    """Audit into ``run_dir``; a harness failure or an interruption still leaves a report saying so."""
     started = time.time()
     try:
-        result = anyio.run(audit, target, run_dir, options)
+        return anyio.run(audit, target, run_dir, options)
     except HarnessError as exc:
         write_report(failed_result(target.name, AuditStatus.INFRA_ERROR, str(exc), started), run_dir)
         raise
@@ -115,8 +118,58 @@ def _audit(args: argparse.Namespace) -> int:
         reason = "interrupted before the audit finished"
         write_report(failed_result(target.name, AuditStatus.INFRA_ERROR, reason, started), run_dir)
         raise
+
+
+def _audit(args: argparse.Namespace) -> int:
+    if args.config is not None:
+        return _audit_config(args)
+    if not args.target:
+        raise TargetError("name a target (npm:, pypi:, docker:, path:) or --config FILE")
+    target = _with_overrides(parse_target(args.target), args)
+    if args.out:
+        if args.out.exists() and any(args.out.iterdir()):
+            raise TargetError(f"--out {args.out} is not empty; name a new directory")
+        args.out.mkdir(parents=True, exist_ok=True)
+        run_dir = args.out
+    else:
+        run_dir = new_run_dir(args.reports, target)
+    result = _run_one(target, run_dir, _options(args))
     print(_summary(result, run_dir))
     return result.exit_code
+
+
+def _audit_config(args: argparse.Namespace) -> int:
+    """Audit every server of a config file (or the one named); one failing never stops the others."""
+    entries = read_config(args.config)
+    if args.server is not None:
+        if args.server not in entries:
+            raise TargetError(f"{args.config} has no server {args.server!r} (it has: {', '.join(entries)})")
+        entries = {args.server: entries[args.server]}
+    out = args.out or args.reports / f"{args.config.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out.mkdir(parents=True, exist_ok=True)
+    pinned = dict(item.partition("=")[::2] for item in args.env)
+    index: list[IndexEntry] = []
+    for name, entry in entries.items():
+        index.append(_config_server(name, entry, args, out, pinned))
+        print(f"{name}: {index[-1].verdict}" + (f" ({index[-1].reason})" if index[-1].reason else ""))
+    write_index(index, out, str(args.config))
+    print(f"index: {out / 'index.html'}")
+    return max(e.exit_code for e in index)  # 2 (could not audit) beats 1 (findings) beats 0
+
+
+def _config_server(
+    name: str, entry: object, args: argparse.Namespace, out: Path, pinned: dict[str, str]
+) -> IndexEntry:
+    try:
+        target = config_target(name, entry, args.config.parent, pinned)
+        run_dir = out / target.name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        result = _run_one(target, run_dir, _options(args))
+    except HarnessError as exc:
+        return IndexEntry(name, 2, "could not audit", str(exc), None)
+    verdict = {0: "clean", 1: f"{len(result.findings)} findings", 2: "could not audit"}[result.exit_code]
+    report = f"{run_dir.name}/report.html"
+    return IndexEntry(name, result.exit_code, verdict, result.reason, report, len(result.findings))
 
 
 def _images() -> int:

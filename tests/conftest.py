@@ -90,8 +90,10 @@ def labelled_containers() -> list[str]:
 def audit(tmp_path: Path) -> Iterator[Any]:
     """Run ``mcp-harness audit`` for real; afterwards, no labelled container may remain."""
 
+    runs = iter(range(1, 100))
+
     def _audit(target: str | Path, *extra: str) -> Run:
-        out = tmp_path / "run"
+        out = tmp_path / f"run{next(runs)}"
         proc = run_cli("audit", str(target), "--out", str(out), "--linger", "2", *extra)
         return Run(proc.returncode, proc.stdout, proc.stderr, out)
 

@@ -72,3 +72,10 @@ def test_interrupted_run_leaves_no_container(tmp_path):
     assert proc.returncode == 130, err
     assert labelled_containers() == []
     assert "interrupted" in (tmp_path / "r" / "report.json").read_text()
+
+
+def test_a_non_empty_out_directory_is_refused_before_anything_runs(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    proc = run_cli("audit", str(REPO / "scenarios/fetch-url"), "--out", str(tmp_path))
+    assert proc.returncode == 2 and "is not empty" in proc.stderr
+    assert (tmp_path / "keep.txt").read_text() == "mine"

@@ -15,17 +15,17 @@ import jinja2
 from harness.model import AuditResult
 from harness.report.json import result_to_dict
 
-_ENV = jinja2.Environment(
+ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("harness.report", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-_ENV.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
-_ENV.filters["when"] = lambda ts: dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+ENV.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
+ENV.filters["when"] = lambda ts: dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def render_html(result: AuditResult) -> str:
-    return _ENV.get_template("report.html.j2").render(r=result_to_dict(result))
+    return ENV.get_template("report.html.j2").render(r=result_to_dict(result))
 
 
 def write_html(result: AuditResult, path: Path) -> None:

@@ -1,0 +1,81 @@
+"""Every target kind audited for real, and the install cache."""
+
+from __future__ import annotations
+
+import json
+
+import docker
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+pytestmark = pytest.mark.docker
+
+
+def _high(run) -> list[str]:
+    return [f["title"] for f in run.report["findings"] if f["severity"] in ("high", "critical")]
+
+
+def test_an_npm_package_is_installed_recorded_and_audited(audit):
+    run = audit("npm:@modelcontextprotocol/server-memory@2026.8.31")
+    report = run.report
+    assert report["status"] == "completed", report["reason"]
+    assert {"create_entities", "read_graph"} <= {t["name"] for t in report["tools"]}
+    assert report["install"]["version"] == "2026.8.31" and report["install"]["integrity"].startswith(
+        "sha512-"
+    )
+    assert report["install"]["dependencies"] > 10
+    assert _high(run) == []
+
+
+def test_a_pypi_package_is_installed_recorded_and_audited(audit):
+    run = audit("pypi:mcp-server-time==2026.10.19")
+    report = run.report
+    assert report["status"] == "completed", report["reason"]
+    assert {t["name"] for t in report["tools"]} == {"get_current_time", "convert_time"}
+    assert report["install"]["integrity"].startswith("sha256:")
+    assert report["install"]["entry"] == ["/opt/venv/bin/mcp-server-time"]
+    assert _high(run) == []
+
+
+def test_a_second_audit_of_the_same_version_installs_nothing(audit):
+    client = docker.from_env()
+    audit("npm:@modelcontextprotocol/server-memory@2026.8.31")
+    before = {image.id for image in client.images.list(filters={"label": "mcp-harness"})}
+    run = audit("npm:@modelcontextprotocol/server-memory@2026.8.31")
+    after = {image.id for image in client.images.list(filters={"label": "mcp-harness"})}
+    assert run.report["status"] == "completed"
+    assert after == before
+
+
+def test_a_local_image_runs_in_the_same_sandbox_and_a_missing_one_is_refused(audit, tmp_path):
+    client = docker.from_env()
+    probe = audit(REPO / "scenarios/fetch-url")  # builds the scenario's image
+    assert probe.report["status"] == "completed"
+    image = next(i for i in client.images.list() if any("target-fetch-url" in t for t in i.tags))
+    run = audit(f"docker:{image.tags[0]}")
+    assert run.report["status"] == "completed", run.report["reason"]
+    assert [t["name"] for t in run.report["tools"]] == ["fetch"]
+    assert run.report["install"]["manager"] == "docker"
+    missing = run_cli("audit", "docker:no-such-image-here:1.0", "--out", str(tmp_path / "x"))
+    assert missing.returncode == 2 and "not present locally" in missing.stderr
+
+
+def test_a_config_file_audits_every_server_and_indexes_one_clear_failure(tmp_path):
+    out = tmp_path / "cfg"
+    proc = run_cli(
+        "audit",
+        "--config",
+        str(REPO / "tests/fixtures/configs/claude_desktop_config.json"),
+        "--out",
+        str(out),
+        "--linger",
+        "1",
+    )
+    index = json.loads((out / "index.json").read_text())
+    by_name = {e["server"]: e for e in index["servers"]}
+    assert proc.returncode == 2
+    assert by_name["memory"]["exit_code"] == 0 and (out / by_name["memory"]["report"]).is_file()
+    assert by_name["time"]["exit_code"] == 0 and (out / by_name["time"]["report"]).is_file()
+    assert by_name["broken"]["exit_code"] == 2 and "not found" in by_name["broken"]["reason"]
+    assert "broken" in (out / "index.html").read_text()
