@@ -42,8 +42,8 @@ class OutputInjectionDetector:
         """Another call's canary in this result: data crossing between calls (or a memory, so: low)."""
         lowered = event.text.lower()
         for call in evidence.calls:
-            if call.call_id == event.call_id:
-                continue
+            if call.call_id == event.call_id or call.surface in ("sampling", "elicitation"):
+                continue  # our own answers to the server's requests are the call's to return
             for token in call.canaries:
                 if token in lowered:
                     yield Finding(

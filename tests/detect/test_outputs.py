@@ -27,3 +27,10 @@ def test_another_calls_canary_in_a_result_is_low_severity_contamination():
         "low",
         "tokfirst0001",
     )
+
+
+def test_our_answer_to_a_sampling_request_echoed_in_the_result_is_not_contamination():
+    answer = f.call(("samplettoken",), call_id="sampling-1", tool="sampling")
+    answer = type(answer)(**{**answer.__dict__, "surface": "sampling"})
+    call = f.call(("calltoken001",), call_id="c1")
+    assert _run([call, answer], [f.finished("c1", 3.0, "the model said: samplettoken")]) == []
