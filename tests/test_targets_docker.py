@@ -79,3 +79,10 @@ def test_a_config_file_audits_every_server_and_indexes_one_clear_failure(tmp_pat
     assert by_name["time"]["exit_code"] == 0 and (out / by_name["time"]["report"]).is_file()
     assert by_name["broken"]["exit_code"] == 2 and "not found" in by_name["broken"]["reason"]
     assert "broken" in (out / "index.html").read_text()
+
+
+def test_a_local_python_project_is_installed_from_its_requirements_and_audited(audit):
+    run = audit(f"path:{REPO / 'tests/fixtures/servers/python-notes'}")
+    assert run.report["status"] == "completed", run.report["reason"]
+    assert {t["name"] for t in run.report["tools"]} == {"add_note", "count_notes"}
+    assert run.code == 0

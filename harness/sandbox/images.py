@@ -31,11 +31,16 @@ HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 LABEL = "mcp-harness"
 _TARGET_EXCLUDES = frozenset({"scenario.toml", "node_modules", ".git", "package-lock.json"})
 _TARGET_DOCKERFILE_NAME = ".build.Dockerfile"
+_INSTALL_STEP = {
+    "node": "RUN npm install --omit=dev --no-audit --no-fund --loglevel=error",
+    "python": "RUN if [ -f requirements.txt ]; then pip install --quiet -r requirements.txt; fi \\\n"
+    " && if [ -f pyproject.toml ] || [ -f setup.py ]; then pip install --quiet .; fi",
+}
 _TARGET_DOCKERFILE = """\
 FROM {runner}
 COPY . /usr/src/app
 WORKDIR /usr/src/app
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error
+{install}
 USER node
 """
 
@@ -154,7 +159,8 @@ def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
     files = _files_under(source, _TARGET_EXCLUDES)
     inputs: dict[str, Path | bytes] = {str(p.relative_to(source)): p for p in files}
     tag = f"{LABEL}/target-{target.name.lower()}:{_digest_map(inputs, runner)}"
-    inputs[_TARGET_DOCKERFILE_NAME] = _TARGET_DOCKERFILE.format(runner=runner).encode()
+    dockerfile = _TARGET_DOCKERFILE.format(runner=runner, install=_INSTALL_STEP[target.runtime])
+    inputs[_TARGET_DOCKERFILE_NAME] = dockerfile.encode()
     inputs[".dockerignore"] = f"{_TARGET_DOCKERFILE_NAME}\n.dockerignore\n".encode()
     with build_context(inputs) as context:
         try:

@@ -20,7 +20,7 @@ MANIFEST = "scenario.toml"
 
 class _Server(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    runtime: Literal["node"]
+    runtime: Literal["node", "python"]
     command: list[str] = Field(min_length=1)
     env: dict[str, str] = Field(default_factory=dict)
 
