@@ -61,7 +61,9 @@ class Run:
 
     @property
     def report(self) -> dict[str, Any]:
-        return json.loads((self.out / "report.json").read_text())
+        path = self.out / "report.json"
+        assert path.is_file(), f"no report (exit {self.code}): {self.stderr.strip()[-600:]}"
+        return json.loads(path.read_text())
 
     def kinds(self) -> list[str]:
         return sorted(f["kind"] for f in self.report["findings"])

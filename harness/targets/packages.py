@@ -36,8 +36,11 @@ def _last_error_line(text: str) -> str:
 
 
 def resolve_npm(name: str, wanted: str | None) -> str:
-    """The exact version npm would install for ``name@wanted``."""
-    proc = _run(["npm", "view", f"{name}@{wanted or 'latest'}", "version", "--json"])
+    """The exact version npm would install for ``name@wanted`` (asked twice: registries hiccup)."""
+    argv = ["npm", "view", f"{name}@{wanted or 'latest'}", "version", "--json"]
+    proc = _run(argv)
+    if proc.returncode != 0 and "E404" not in proc.stderr:
+        proc = _run(argv)
     if proc.returncode != 0 or not proc.stdout.strip():
         raise TargetError(
             f"npm package {name}@{wanted or 'latest'} not found: {_last_error_line(proc.stderr)}"
