@@ -135,6 +135,7 @@ class _Observed:
 
 
 async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
+    run_dir = run_dir.resolve()  # bind mounts need absolute host paths
     canaries = CanaryFactory()
     planted = server_environment(target.env, canaries)
     has_dotenv = target.kind == "scenario" and (Path(target.source_dir) / ".env").exists()

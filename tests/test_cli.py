@@ -79,3 +79,28 @@ def test_a_non_empty_out_directory_is_refused_before_anything_runs(tmp_path):
     proc = run_cli("audit", str(REPO / "scenarios/fetch-url"), "--out", str(tmp_path))
     assert proc.returncode == 2 and "is not empty" in proc.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.docker
+def test_a_relative_reports_directory_works_from_any_working_directory(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "audit",
+            str(REPO / "scenarios/fetch-url"),
+            "--reports",
+            "rel",
+            "--linger",
+            "1",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [run_dir] = (tmp_path / "rel").iterdir()
+    assert (run_dir / "report.html").is_file() and (run_dir / "capture.pcap").is_file()
