@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,24 +81,34 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
     )
 
 
-def labelled_containers() -> list[str]:
-    """Sandbox containers (gateway or server) of any run that still exist."""
+def labelled_containers(run_prefix: str = "") -> list[str]:
+    """Sandbox containers (gateway or server) still present whose run id starts with ``run_prefix``.
+
+    Run ids start with the run directory's name, so a test checks its own runs only and
+    is not confused by other audits on the same engine.
+    """
     import docker
 
     found = docker.from_env().containers.list(all=True, filters={"label": "mcp-harness.role"})
-    return [str(c.name) for c in found]
+    return [str(c.name) for c in found if str(c.labels.get("mcp-harness", "")).startswith(run_prefix)]
+
+
+def unique_dir(parent: Path, stem: str) -> Path:
+    return parent / f"{stem}-{secrets.token_hex(4)}"
 
 
 @pytest.fixture
 def audit(tmp_path: Path) -> Iterator[Any]:
     """Run ``mcp-harness audit`` for real; afterwards, no labelled container may remain."""
 
-    runs = iter(range(1, 100))
+    outs: list[Path] = []
 
     def _audit(target: str | Path, *extra: str) -> Run:
-        out = tmp_path / f"run{next(runs)}"
+        out = unique_dir(tmp_path, "run")
+        outs.append(out)
         proc = run_cli("audit", str(target), "--out", str(out), "--linger", "2", *extra)
         return Run(proc.returncode, proc.stdout, proc.stderr, out)
 
     yield _audit
-    assert labelled_containers() == [], "a run left containers behind"
+    for out in outs:
+        assert labelled_containers(out.name) == [], f"run {out.name} left containers behind"

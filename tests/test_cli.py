@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO, labelled_containers, run_cli
+from tests.conftest import REPO, labelled_containers, run_cli, unique_dir
 
 FIXTURES = REPO / "tests/fixtures/servers"
 
@@ -46,6 +46,7 @@ def test_server_that_never_answers_is_exit_2_after_the_bound(audit):
 
 @pytest.mark.docker
 def test_interrupted_run_leaves_no_container(tmp_path):
+    out = unique_dir(tmp_path, "r")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -54,7 +55,7 @@ def test_interrupted_run_leaves_no_container(tmp_path):
             "audit",
             str(FIXTURES / "never-answers"),
             "--out",
-            str(tmp_path / "r"),
+            str(out),
             "--init-timeout",
             "300",
         ],
@@ -64,14 +65,14 @@ def test_interrupted_run_leaves_no_container(tmp_path):
         text=True,
     )
     deadline = time.monotonic() + 300
-    while not any("srv" in name for name in labelled_containers()):
+    while not any("srv" in name for name in labelled_containers(out.name)):
         assert proc.poll() is None and time.monotonic() < deadline, "server container never appeared"
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert labelled_containers() == []
-    assert "interrupted" in (tmp_path / "r" / "report.json").read_text()
+    assert labelled_containers(out.name) == []
+    assert "interrupted" in (out / "report.json").read_text()
 
 
 def test_a_non_empty_out_directory_is_refused_before_anything_runs(tmp_path):
