@@ -73,10 +73,12 @@ def _content(source: Path | bytes) -> bytes:
 def _trust_anchors(prefix: str) -> dict[str, Path]:
     """The build host's extra CA certificates, for registries reached through a TLS-inspecting proxy.
 
-    They go into images as ``<prefix>extra-ca-N.crt`` so their host-side names never reach a sandbox.
+    They go into images as ``<prefix>extra-ca-N.crt`` so their host-side names never reach a sandbox,
+    next to the one script every Dockerfile runs to trust them (``<prefix>trust-extra-cas.sh``).
     """
     found = sorted(HOST_CA_DIR.rglob("*.crt")) if HOST_CA_DIR.is_dir() else []
-    return {f"{prefix}extra-ca-{n}.crt": path for n, path in enumerate(found, 1)}
+    anchors = {f"{prefix}extra-ca-{n}.crt": path for n, path in enumerate(found, 1)}
+    return anchors | {f"{prefix}trust-extra-cas.sh": IMAGES_DIR / "trust-extra-cas.sh"}
 
 
 @contextlib.contextmanager
