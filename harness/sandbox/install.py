@@ -86,15 +86,26 @@ USER node
 }
 
 
-def _read_record(client: docker.DockerClient, image: str) -> dict[str, Any]:
-    try:
-        raw = client.containers.run(
-            image, ["cat", INSTALL_RECORD], network_mode="none", remove=True, labels={LABEL: "install-record"}
-        )
-    except docker.errors.DockerException as exc:
-        raise SandboxError(f"cannot read the install record of {image}: {exc}") from None
-    record: dict[str, Any] = json.loads(raw)
-    return record
+def _read_record(client: docker.DockerClient, image: str, attempts: int = 3) -> dict[str, Any]:
+    """The record the build wrote, read by a throwaway container without network (asked again if
+    the engine hands back no output, which a busy engine occasionally does)."""
+    problem = "no output"
+    for _ in range(attempts):
+        try:
+            raw = client.containers.run(
+                image,
+                ["cat", INSTALL_RECORD],
+                network_mode="none",
+                remove=True,
+                labels={LABEL: "install-record"},
+            )
+            record: dict[str, Any] = json.loads(raw)
+            return record
+        except docker.errors.DockerException as exc:
+            problem = str(exc)
+        except json.JSONDecodeError as exc:
+            problem = f"not JSON ({exc.msg})"
+    raise SandboxError(f"cannot read the install record of {image}: {problem}")
 
 
 def ensure_package(client: docker.DockerClient, target: TargetSpec) -> tuple[str, dict[str, Any]]:

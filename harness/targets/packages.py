@@ -45,7 +45,12 @@ def resolve_npm(name: str, wanted: str | None) -> str:
         raise TargetError(
             f"npm package {name}@{wanted or 'latest'} not found: {_last_error_line(proc.stderr)}"
         )
-    found = json.loads(proc.stdout)
+    try:
+        found = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise TargetError(
+            f"npm gave no version for {name}@{wanted or 'latest'}: {proc.stdout.strip()[:120]!r}"
+        ) from None
     return str(found[-1] if isinstance(found, list) else found)
 
 

@@ -157,7 +157,9 @@ async def test_a_client_that_rejects_the_certificate_is_recorded_as_a_failed_han
     assert isinstance(connection, Connection) and connection.service == "raw"
     assert isinstance(tls, TlsSession)
     assert (tls.ok, tls.sni) == (False, "pinned.example.com")
-    assert tls.error and "unknown ca" in tls.error.lower()
+    # the client aborts the handshake: the server sees its "unknown ca" alert, or, when the
+    # abort wins the race, the reset that follows it
+    assert tls.error and ("unknown ca" in tls.error.lower() or "reset" in tls.error.lower())
 
 
 async def send_raw(port: int, data: bytes, responses: int = 0) -> bytes:
