@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import zlib
 from typing import Any
 
 from harness.model import (
@@ -112,3 +113,16 @@ def started(call_id: str, tool: str, ts: float) -> ToolCallStarted:
 
 def finished(call_id: str, ts: float, text: str = "ok") -> ToolCallFinished:
     return ToolCallFinished(ts=ts, call_id=call_id, ok=True, is_error=False, text=text)
+
+
+def zlib_bomb(head: bytes, zeros: int, tail: bytes) -> bytes:
+    """``head`` + ``zeros`` NUL bytes (a multiple of 1 MiB) + ``tail`` as one valid zlib stream, built
+    without compressing the zeros: after a full flush deflate starts afresh, so one MiB's output repeats."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    mib = compressor.compress(bytes(1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    last = compressor.compress(tail) + compressor.flush()
+    checksum = zlib.adler32(head)
+    low, high = checksum & 0xFFFF, checksum >> 16
+    checksum = zlib.adler32(tail, ((high + zeros * low) % 65521) << 16 | low)  # Adler-32 over the zeros
+    return b"\x78\xda" + first + mib * (zeros >> 20) + last + checksum.to_bytes(4, "big")

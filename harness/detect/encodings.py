@@ -1,51 +1,78 @@
-"""Find canary tokens in bytes however they were dressed: case, reversal, hex, base32, base64,
-percent and JSON escapes, quoted-printable, HTML entities, gzip, zlib, raw deflate and brotli,
-nested up to a few layers.
+"""Find canary tokens in bytes however they were dressed: case, reversal, UTF-16, hex, base32,
+base64, percent and JSON escapes, quoted-printable, HTML entities, gzip, zlib, raw deflate and
+brotli, nested up to a few layers.
 
 Two passes per layer keep the cost linear in the captured bytes:
 
-1. *Direct*: Aho-Corasick automata over every token's plain, reversed, hex, base32 (all five
-   alignments) and base64/base64url (all three alignments) renderings, so an encoding the
-   matcher was not told about in the peel below is still caught wherever it is a fixed
-   function of the token.
-2. *Peel*: regions that look encoded (long base64/hex/base32 runs, escapes, compressed
-   magic) are decoded, bounded in size, and scanned again; the chain of decodings is
-   recorded (``gzip`` -> ``base64`` -> ``json-escape``) so a reviewer can reproduce the hit.
+1. *Direct*: one Aho-Corasick automaton over every token's plain, reversed, UTF-16, hex, base32
+   (five alignments) and base64/base64url (three alignments) renderings, run only over spans of
+   the characters those renderings use (found at C speed), so an encoding the peel below misses
+   is still caught wherever it is a fixed function of the token. An unaligned base32/base64
+   rendering pins only the middle of the token, so such a match counts only once the
+   surrounding block decodes to the whole token: near-miss tokens never match.
+2. *Peel*: regions that look encoded (long base64/hex/base32 runs, escapes, compressed streams
+   at the start of a layer, after a header block or behind a gzip magic) are decoded and
+   scanned again; the chain of decodings is recorded (``gzip`` -> ``base64`` ->
+   ``json-escape``) so a reviewer can reproduce the hit.
 
-Pure: bytes in, hits out; no I/O.
+Every byte the peel decodes, and every byte a decompressor reads (:mod:`harness.detect.decompress`),
+is charged to one budget per scan (a few times the input plus one layer), so hostile input costs
+linear time and memory; past the budget the scan keeps what it found. Pure: bytes in, hits out.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import html
 import quopri
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 import ahocorasick
-import brotli
+
+from harness.detect.decompress import MAX_LAYER, Budget, stream_at, streams
 
 MAX_DEPTH = 4
-MAX_LAYER = 16 << 20
-"""Largest decoded layer kept (decompression bombs stop here)."""
-_MAX_REGIONS = 64
+_BUDGET_FACTOR = 4
 _CONTEXT = 80
+_MIN_FORM = 12
+"""No rendering of a whole token is shorter (a 12-character token, plain or reversed)."""
 _MIN_RUN = 16
+_DENSE = 64
+"""Spans after which one automaton pass over the rest of a layer beats a call per span."""
+_MAX_RUNS = 1024
+"""Encoded-looking runs decoded per layer; beyond this a layer is only scanned directly."""
 
-_B64_RUN = re.compile(rb"[A-Za-z0-9+/_\\\r\n-]{16,}={0,2}")
-"""Base64 runs, line breaks (real or JSON-escaped) included; one character class keeps it fast."""
-_HEX_RUN = re.compile(rb"[0-9a-fA-F]{16,}")
-_B32_RUN = re.compile(rb"[A-Za-z2-7]{16,}")
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+_B32_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz234567"
+
+
+def _mask(members: bytes) -> bytes:
+    """A ``bytes.translate`` table: members -> ``A``, everything else -> space."""
+    return bytes(65 if b in members else 32 for b in range(256))
+
+
+_DIRECT_MASK = _mask(_B64_ALPHABET + b"\0")
+"""Bytes any direct rendering can contain."""
+_DIRECT_TEXT = bytes(
+    (b | 0x20 if 65 <= b <= 90 else b) if m == 65 else 32 for b, m in enumerate(_DIRECT_MASK)
+)
+"""Lower-cases what a rendering can contain and blanks the rest, so no match spans a blank."""
+_RUN_MASK = _mask(_B64_ALPHABET + b"\\\r\n")
+"""Base64/base32/hex run bytes, line breaks (real or JSON-escaped) included."""
+_URL_TO_STD = bytes.maketrans(b"-_", b"+/")
+_HEX_RUN = re.compile(rb"[0-9a-fA-F]+")
+_B32_RUN = re.compile(rb"[A-Za-z2-7]+")
 _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
 _JSON_ESCAPE = re.compile(rb"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 _QP = re.compile(rb"=(?:\r?\n|[0-9A-F]{2})")
-_LINE_BREAKS = re.compile(rb"\\r\\n|\\n|\s")
-_ESCAPES = frozenset({"percent", "json-escape", "quoted-printable", "html-entities"})
+_ENTITY = re.compile(rb"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
+"""Numeric and the five XML entities, ``;`` required: ``html.unescape`` costs a call per ``&``."""
+_NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
+_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
+"""NUL counts as text so UTF-16 is peeled like ASCII."""
 
 
 @dataclass(frozen=True)
@@ -57,37 +84,72 @@ class Hit:
     """Printable text around the hit in the layer where it was found."""
 
 
-def _aligned(token: bytes, encode: Callable[[bytes], bytes], block: int, out: int) -> Iterator[bytes]:
-    """The part of ``encode(prefix + token)`` that depends only on token bytes, for each alignment."""
+@dataclass(frozen=True)
+class _Form:
+    """One rendering of a token in the direct automaton (whose keys are lower-cased)."""
+
+    token: str
+    step: str
+    """Chain step the rendering stands for; ``""`` for the plain token."""
+    exact: str | None = None
+    """The case-sensitive rendering, when case carries information (base64)."""
+    block: int = 0
+    """Encoded block size when the rendering pins only part of the token, else 0."""
+
+
+def _aligned(
+    token: bytes, encode: Callable[[bytes], bytes], block: int, out: int
+) -> Iterator[tuple[str, int]]:
+    """The part of ``encode(prefix + token)`` that depends only on token bytes, for each alignment,
+    with the block size to verify by when that part does not cover the whole token."""
     for pad in range(block):
         encoded = encode(b"\0" * pad + token + b"\0" * block)
         first = -(-pad // block)
         last = (pad + len(token)) // block
         if last > first:
-            yield encoded[first * out : last * out]
+            whole = first * block == pad and last * block == pad + len(token)
+            yield encoded[first * out : last * out].decode(), 0 if whole else out
 
 
-def _forms(token: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Patterns matched in lower-cased bytes, and those matched as they are; each -> its step name."""
+def _forms(token: str) -> Iterator[tuple[str, _Form]]:
+    """Every direct rendering of a lower-case token, keyed by its lower-cased text."""
     raw = token.encode()
-    lowered: dict[str, str] = {token: "", token[::-1]: "reversed", raw.hex(): "hex"}
-    for form in _aligned(raw, base64.b32encode, 5, 8):
-        lowered.setdefault(form.decode().lower(), "base32")
-    exact: dict[str, str] = {}
-    for form in _aligned(raw, base64.b64encode, 3, 4):
-        exact.setdefault(form.decode(), "base64")
-        exact.setdefault(form.decode().replace("+", "-").replace("/", "_"), "base64url")
-    return lowered, exact
+    yield token, _Form(token, "")
+    yield token[::-1], _Form(token, "reversed")
+    yield raw.hex(), _Form(token, "hex")
+    for codec in ("utf-16-le", "utf-16-be"):
+        yield token.encode(codec).decode("latin-1"), _Form(token, "utf-16")
+    for form, block in _aligned(raw, base64.b32encode, 5, 8):
+        yield form.lower(), _Form(token, "base32", block=block)
+    for form, block in _aligned(raw, base64.b64encode, 3, 4):
+        url = form.translate(str.maketrans("+/", "-_"))
+        yield form.lower(), _Form(token, "base64", form, block)
+        if url != form:
+            yield url.lower(), _Form(token, "base64url", url, block)
 
 
-def _automaton(patterns: dict[str, tuple[str, str]]) -> ahocorasick.Automaton | None:
-    if not patterns:
+def _automaton(tokens: Iterable[str]) -> ahocorasick.Automaton | None:
+    forms: dict[str, list[_Form]] = {}
+    for token in {t.lower() for t in tokens}:
+        for key, form in _forms(token):
+            forms.setdefault(key, []).append(form)
+    if not forms:
         return None
     automaton = ahocorasick.Automaton()
-    for pattern, value in patterns.items():
-        automaton.add_word(pattern, (pattern, *value))
+    for key, found in forms.items():
+        automaton.add_word(key, (len(key), tuple(found)))
     automaton.make_automaton()
     return automaton
+
+
+def _spans(mask: bytes, minimum: int) -> Iterator[tuple[int, int]]:
+    """Maximal runs of ``A`` at least ``minimum`` long in a translated mask; ``find`` keeps it C-speed."""
+    needle = b"A" * minimum
+    end = 0
+    while (start := mask.find(needle, end)) >= 0:
+        end = mask.find(b" ", start)
+        end = len(mask) if end < 0 else end
+        yield start, end
 
 
 def _excerpt(data: bytes, start: int, end: int) -> str:
@@ -95,114 +157,79 @@ def _excerpt(data: bytes, start: int, end: int) -> str:
     return window.decode("ascii", "backslashreplace").replace("\r", "\\r").replace("\n", "\\n")
 
 
-_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r"
+def _widen(data: bytes, start: int, end: int, block: int, alphabet: bytes) -> bytes:
+    """The rendering plus up to one encoded block either side (a MIME line break may sit between)."""
+    reach = block + 2
+    before = data[max(start - reach, 0) : start].translate(None, b"\r\n")
+    keep = len(before)
+    while keep and before[keep - 1] in alphabet and len(before) - keep < block:
+        keep -= 1
+    after = data[end : end + reach].translate(None, b"\r\n")
+    stop = 0
+    while stop < len(after) and stop < block and after[stop] in alphabet + b"=":
+        stop += 1
+    return before[keep:] + data[start:end] + after[:stop]
 
 
-def _printable(data: bytes) -> bool:
-    """Mostly text (or compressed): worth scanning again. Random decodes of ordinary words are not."""
-    if not data:
+def _b64decode(text: bytes) -> bytes | None:
+    body = text.translate(_URL_TO_STD).rstrip(b"=")
+    body = body[:-1] if len(body) % 4 == 1 else body
+    try:
+        return base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
+    except binascii.Error:
+        return None
+
+
+def _b32decode(text: bytes) -> bytes | None:
+    body = text.upper().rstrip(b"=")
+    while len(body) % 8 in (1, 3, 6):
+        body = body[:-1]
+    try:
+        return base64.b32decode(body + b"=" * (-len(body) % 8))
+    except binascii.Error:
+        return None
+
+
+def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
+    """A rendering is a hit when its exact case matches and, if partial, its blocks decode to the token."""
+    if form.exact is not None and data[start:end] != form.exact.encode():
         return False
-    sample = data[:4096]
-    binary = len(sample.translate(None, _TEXT_BYTES))
-    return binary <= 0.15 * len(sample) or _compressed_kind(data) is not None
+    if not form.block:
+        return True
+    if form.step == "base32":
+        decoded = _b32decode(_widen(data, start, end, form.block, _B32_ALPHABET))
+    else:
+        decoded = _b64decode(_widen(data, start, end, form.block, _B64_ALPHABET))
+    return decoded is not None and form.token.encode() in decoded.lower()
 
 
-def _compressed_kind(data: bytes) -> str | None:
-    if data[:2] == b"\x1f\x8b":
-        return "gzip"
-    if len(data) > 2 and data[0] == 0x78 and (data[0] * 256 + data[1]) % 31 == 0:
-        return "zlib"
-    return None
-
-
-def _inflate(data: bytes, wbits: int, whole: bool = False) -> bytes | None:
-    """Decompress up to MAX_LAYER bytes; with ``whole``, only a stream that ends properly counts
-    (without a magic number, garbage that happens to start like deflate must not make a layer)."""
-    try:
-        inflater = zlib.decompressobj(wbits)
-        out = inflater.decompress(data, MAX_LAYER)
-    except zlib.error:
-        return None
-    if whole and not inflater.eof:
-        return None
-    return out or None
-
-
-def _unbrotli(data: bytes) -> bytes | None:
-    try:
-        decompressor = brotli.Decompressor()
-        out = decompressor.process(data, output_buffer_limit=MAX_LAYER)[:MAX_LAYER]
-    except brotli.error:
-        return None
-    return out if out and decompressor.is_finished() else None
+def _printable(data: bytes | memoryview) -> bool:
+    """Mostly text: worth peeling again. Random decodes of ordinary words are not."""
+    sample = bytes(data[:4096])
+    return bool(sample) and len(sample.translate(None, _TEXT_BYTES)) <= 0.15 * len(sample)
 
 
 def _b64(run: bytes) -> Iterator[bytes]:
     """Decodings of a base64 run at each of its possible starting offsets (alignment unknown)."""
-    clean = _LINE_BREAKS.sub(b"", run).rstrip(b"=")
+    clean = run.translate(None, b"\r\n")
+    if b"\\" in clean:  # inside a JSON string: escaped line breaks and slashes
+        clean = clean.replace(b"\\r", b"").replace(b"\\n", b"").replace(b"\\/", b"/")
     for offset in range(4):
-        body = clean[offset:]
-        body = body[: len(body) - len(body) % 4] if len(body) % 4 == 1 else body
-        padded = body + b"=" * (-len(body) % 4)
-        try:
-            yield base64.b64decode(padded.replace(b"-", b"+").replace(b"_", b"/"), validate=True)
-        except binascii.Error:
-            continue
-
-
-def _regions(data: bytes) -> Iterator[tuple[str, bytes]]:
-    """Candidate decodings of one layer: (step name, decoded bytes)."""
-    kind = _compressed_kind(data)
-    if kind is not None:
-        decoded = _inflate(data, 31 if kind == "gzip" else 15)
-        if decoded:
-            yield kind, decoded
-    elif not _printable(data):
-        for name, decoded in (("deflate", _inflate(data, -15, whole=True)), ("brotli", _unbrotli(data))):
-            if decoded:
-                yield name, decoded
-    for start in (m.start() for m in re.finditer(rb"\x1f\x8b\x08", data[1 : 1 << 20])):
-        decoded = _inflate(data[start + 1 :], 31)
-        if decoded:
-            yield "gzip", decoded
-    for count, match in enumerate(_B64_RUN.finditer(data)):
-        if count >= _MAX_REGIONS:
-            break
-        yield from _decode_run(match.group())
-    if _printable(data):
-        yield from _escapes(data)  # escapes are textual: in binary data they only match by chance
-
-
-def _escapes(data: bytes) -> Iterator[tuple[str, bytes]]:
-    if _PERCENT.search(data):
-        yield "percent", unquote_to_bytes(data.replace(b"+", b" "))
-    if _JSON_ESCAPE.search(data):
-        yield "json-escape", _JSON_ESCAPE.sub(lambda m: _unescape(m), data)
-    if _QP.search(data):
-        yield "quoted-printable", quopri.decodestring(data)
-    if b"&#" in data or b"&amp;" in data:
-        yield "html-entities", html.unescape(data.decode("latin-1")).encode("latin-1", "replace")
-
-
-def _unescape(match: re.Match[bytes]) -> bytes:
-    code = int(match.group(1) or match.group(2), 16)
-    return chr(code).encode("utf-8") if code > 0x7F else bytes([code])
+        decoded = _b64decode(clean[offset:])
+        if decoded is not None:
+            yield decoded
 
 
 def _hex(run: bytes) -> Iterator[bytes]:
     """Both byte alignments: a hex run may start with the second nibble of a byte."""
     yield bytes.fromhex(run[: len(run) & ~1].decode())
-    if len(run) > 17:
-        yield bytes.fromhex(run[1 : 1 + ((len(run) - 1) & ~1)].decode())
+    yield bytes.fromhex(run[1 : 1 + ((len(run) - 1) & ~1)].decode())
 
 
 def _b32(run: bytes) -> Iterator[bytes]:
-    body = run.upper().rstrip(b"=")
-    body = body[: len(body) - len(body) % 8] if len(body) % 8 in (1, 3, 6) else body
-    try:
-        yield base64.b32decode(body + b"=" * (-len(body) % 8))
-    except binascii.Error:
-        return
+    decoded = _b32decode(run)
+    if decoded is not None:
+        yield decoded
 
 
 _RUN_DECODERS: tuple[tuple[str, re.Pattern[bytes] | None, Callable[[bytes], Iterable[bytes]]], ...] = (
@@ -212,34 +239,91 @@ _RUN_DECODERS: tuple[tuple[str, re.Pattern[bytes] | None, Callable[[bytes], Iter
 )
 
 
-def _decode_run(run: bytes) -> Iterator[tuple[str, bytes]]:
-    """A base64-alphabet run may also be hex or base32 (their alphabets are subsets): try each."""
-    for name, pattern, decode in _RUN_DECODERS:
-        if pattern is not None and not pattern.fullmatch(run):
-            continue
-        for decoded in decode(run):
-            if _printable(decoded):
-                yield name, decoded
+def _runs(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """Decodings of long base64-alphabet runs (hex and base32 are subsets: each is tried)."""
+    spans = _spans(data.translate(_RUN_MASK), _MIN_RUN)
+    for count, (start, end) in enumerate(spans):
+        if count >= _MAX_RUNS or budget.left <= 0:
+            return
+        run = data[start:end]
+        for name, pattern, decode in _RUN_DECODERS:
+            if pattern is not None and not pattern.fullmatch(run):
+                continue
+            for aligned, decoded in enumerate(decode(run)):
+                budget.spend(len(decoded))
+                if _printable(decoded):
+                    yield (name,), decoded
+                    continue
+                # a compressed file travels as one run from its first byte
+                found = stream_at(memoryview(decoded), budget, headless=True) if aligned == 0 else None
+                if found:
+                    yield (name, found[0]), found[1]
+
+
+def _percent(data: bytes) -> bytes:
+    return unquote_to_bytes(data.replace(b"+", b" "))
+
+
+def _json(data: bytes) -> bytes:
+    return _JSON_ESCAPE.sub(_unescape, data)
+
+
+def _entities(data: bytes) -> bytes:
+    return _ENTITY.sub(_unentity, data)
+
+
+def _character(code: int) -> bytes:
+    return chr(code).encode("utf-8", "replace") if code > 0x7F else bytes([code])
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    return _character(int(match.group(1) or match.group(2), 16))
+
+
+def _unentity(match: re.Match[bytes]) -> bytes:
+    decimal, hexadecimal, name = match.groups()
+    if name:
+        return _NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return _character(code) if code <= 0x10FFFF else match.group()
+
+
+_ESCAPES: tuple[tuple[str, re.Pattern[bytes], Callable[[bytes], bytes]], ...] = (
+    ("percent", _PERCENT, _percent),
+    ("json-escape", _JSON_ESCAPE, _json),
+    ("quoted-printable", _QP, quopri.decodestring),
+    ("html-entities", _ENTITY, _entities),
+)
+"""Textual escapes; in binary data they only match by chance, so only text layers are unescaped."""
+
+
+def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """Candidate decodings of one layer: (decoding steps, decoded bytes), each charged to the budget."""
+    for kind, decoded in streams(data, budget, lambda view: not _printable(view)):
+        yield (kind,), decoded
+    yield from _runs(data, budget)
+    if not _printable(data):
+        return
+    for name, pattern, decode in _ESCAPES:
+        if budget.left <= 0:
+            return
+        if pattern.search(data):
+            decoded = decode(data)
+            budget.spend(len(decoded))
+            yield (name,), decoded
 
 
 class CanaryMatcher:
     """Built once per run from every token; ``scan`` is safe to call on any hostile bytes."""
 
-    def __init__(self, tokens: Iterable[str]):
-        lowered: dict[str, tuple[str, str]] = {}
-        exact: dict[str, tuple[str, str]] = {}
-        for token in {t.lower() for t in tokens}:
-            low, ex = _forms(token)
-            lowered.update({form: (token, step) for form, step in low.items()})
-            exact.update({form: (token, step) for form, step in ex.items()})
-        self._lowered = _automaton(lowered)
-        self._exact = _automaton(exact)
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self._automaton = _automaton(tokens)
 
-    def scan(self, data: bytes, max_depth: int = MAX_DEPTH) -> list[Hit]:
+    def scan(self, data: bytes, *, max_depth: int = MAX_DEPTH) -> list[Hit]:
         """Every distinct (token, decoding chain) in ``data``; the shortest chains come first."""
         hits: dict[tuple[str, tuple[str, ...]], Hit] = {}
-        budget = [4 * len(data) + MAX_LAYER]
-        self._scan_layer(data, (), max_depth, hits, budget)
+        if self._automaton is not None:
+            self._scan_layer(data, (), max_depth, hits, Budget(_BUDGET_FACTOR * len(data) + MAX_LAYER))
         return sorted(hits.values(), key=lambda h: len(h.chain))
 
     def _scan_layer(
@@ -248,29 +332,42 @@ class CanaryMatcher:
         chain: tuple[str, ...],
         depth: int,
         hits: dict[tuple[str, tuple[str, ...]], Hit],
-        budget: list[int],
+        budget: Budget,
     ) -> None:
         self._direct(data, chain, hits)
-        if depth == 0:
+        if depth <= 0:
             return
-        for step, decoded in _regions(data):
-            if decoded == data or budget[0] <= 0 or (chain and step == chain[-1] and step in _ESCAPES):
-                continue
-            budget[0] -= len(decoded)
-            self._scan_layer(decoded[:MAX_LAYER], (*chain, step), depth - 1, hits, budget)
+        for steps, decoded in _regions(data, budget):
+            if len(decoded) >= _MIN_FORM and len(steps) <= depth and decoded != data:
+                self._scan_layer(decoded[:MAX_LAYER], (*chain, *steps), depth - len(steps), hits, budget)
 
     def _direct(
         self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
-        for automaton, haystack in (
-            (self._lowered, data.lower().decode("latin-1")),
-            (self._exact, data.decode("latin-1")),
+        for count, (start, end) in enumerate(_spans(data.translate(_DIRECT_MASK), _MIN_FORM)):
+            if count == _DENSE:
+                self._match(data, start, len(data), chain, hits)
+                return
+            self._match(data, start, end, chain, hits)
+
+    def _match(
+        self,
+        data: bytes,
+        start: int,
+        end: int,
+        chain: tuple[str, ...],
+        hits: dict[tuple[str, tuple[str, ...]], Hit],
+    ) -> None:
+        assert self._automaton is not None
+        for last, (length, forms) in self._automaton.iter(
+            data[start:end].translate(_DIRECT_TEXT).decode("latin-1")
         ):
-            if automaton is None:
-                continue
-            for end, (pattern, token, step) in automaton.iter(haystack):
-                full = (*chain, step) if step else chain
-                key = (token, full)
-                if key not in hits or (not step and chain):
-                    # a plain match in a decoded layer reads better than the encoded form of the same chain
-                    hits[key] = Hit(token, full, _excerpt(data, end + 1 - len(pattern), end + 1))
+            at = start + last + 1 - length
+            for form in forms:
+                if not _verified(data, at, at + length, form):
+                    continue
+                full = (*chain, form.step) if form.step else chain
+                key = (form.token, full)
+                if key not in hits or (not form.step and chain):
+                    # a plain match in a decoded layer reads better than the encoded form of one chain
+                    hits[key] = Hit(form.token, full, _excerpt(data, at, at + length))

@@ -1,0 +1,136 @@
+"""Bounded decompression of hostile streams: gzip and zlib by magic number, raw deflate and brotli
+(which have none) only when they decode cleanly to their end or to the layer cap.
+
+Input is fed in chunks that start tiny and grow fourfold, and every byte read or written is
+charged to the caller's :class:`Budget`, so a flood of fake magic numbers or a decompression
+bomb costs time linear in the budget; no layer grows past :data:`MAX_LAYER`. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+
+import brotli
+
+MAX_LAYER = 16 << 20
+"""Largest decompressed layer kept (decompression bombs stop here)."""
+_FEED = 64
+_CHUNK = 1 << 20
+_HEADERS_WITHIN = 64 << 10
+_SLACK = 8
+"""Bytes a headless stream may leave unread: random data sometimes parses as a short whole stream."""
+_GZIP = b"\x1f\x8b\x08"
+
+
+class Budget:
+    """Bytes a scan may still decode or feed to a decompressor; shared by every layer of one scan."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+
+
+def _chunks(data: memoryview, budget: Budget) -> Iterator[bytes]:
+    """``data`` in growing chunks, each charged before it is handed over."""
+    fed, size = 0, _FEED
+    while fed < len(data) and budget.left > 0:
+        chunk = bytes(data[fed : fed + size])
+        budget.spend(len(chunk))
+        yield chunk
+        fed, size = fed + size, min(size * 4, _CHUNK)
+
+
+def _room(out: bytearray, budget: Budget) -> int:
+    return max(min(_CHUNK, MAX_LAYER - len(out), budget.left), 0)
+
+
+def _inflate(data: memoryview, wbits: int, budget: Budget) -> tuple[bytes, bool]:
+    """Output so far, and whether the stream was sound: it ended with (almost) all of ``data`` read,
+    or it was cut at a limit."""
+    inflater = zlib.decompressobj(wbits)
+    out = bytearray()
+    fed = 0
+    try:
+        for chunk in _chunks(data, budget):
+            fed += len(chunk)
+            pending = chunk
+            while pending and _room(out, budget):
+                piece = inflater.decompress(pending, _room(out, budget))
+                budget.spend(len(piece))
+                out += piece
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                return bytes(out), len(data) - fed + len(inflater.unused_data) <= _SLACK
+            if not _room(out, budget):
+                return bytes(out), True
+    except zlib.error:
+        return bytes(out), False
+    return bytes(out), False
+
+
+def _unbrotli(data: memoryview, budget: Budget) -> tuple[bytes, bool]:
+    decompressor = brotli.Decompressor()
+    out = bytearray()
+    fed = 0
+    try:
+        for chunk in _chunks(data, budget):
+            fed += len(chunk)
+            if not _room(out, budget):  # a limit of 0 would mean none
+                return bytes(out), True
+            piece = decompressor.process(chunk, output_buffer_limit=_room(out, budget))
+            while True:
+                budget.spend(len(piece))
+                out += piece
+                if decompressor.can_accept_more_data() or not piece or not _room(out, budget):
+                    break
+                piece = decompressor.process(b"", output_buffer_limit=_room(out, budget))
+            if decompressor.is_finished():  # trailing bytes in the same chunk raise
+                return bytes(out), len(data) - fed <= _SLACK
+            if not _room(out, budget):
+                return bytes(out), True
+    except brotli.error:
+        return bytes(out), False
+    return bytes(out), False
+
+
+def stream_at(data: memoryview, budget: Budget, *, headless: bool) -> tuple[str, bytes] | None:
+    """The stream starting exactly at ``data``: (kind, output). gzip and zlib by magic number, cut
+    streams included (captures are capped); raw deflate and brotli, when ``headless``, only if sound,
+    since garbage can start like either."""
+    head = bytes(data[:2])
+    if head == b"\x1f\x8b":
+        out, _ = _inflate(data, 31, budget)
+        return ("gzip", out) if out else None
+    if len(head) == 2 and head[0] == 0x78 and int.from_bytes(head, "big") % 31 == 0:
+        out, _ = _inflate(data, 15, budget)
+        return ("zlib", out) if out else None
+    if not headless:
+        return None
+    out, sound = _inflate(data, -15, budget)
+    if out and sound:
+        return "deflate", out
+    out, sound = _unbrotli(data, budget)
+    return ("brotli", out) if out and sound else None
+
+
+def streams(
+    data: bytes, budget: Budget, headless: Callable[[memoryview], bool]
+) -> Iterator[tuple[str, bytes]]:
+    """Streams at the start of ``data``, after its header block (HTTP, MIME) and behind any gzip magic.
+    ``headless(view)`` says whether bytes without a magic number may be tried there."""
+    view = memoryview(data)
+    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
+    starts = [0, blank + 4] if blank >= 0 else [0]
+    for start in starts:
+        found = stream_at(view[start:], budget, headless=headless(view[start:]))
+        if found:
+            yield found
+    at = data.find(_GZIP, 1)
+    while at >= 0 and budget.left > 0:
+        found = stream_at(view[at:], budget, headless=False) if at not in starts else None
+        if found:
+            yield found
+        at = data.find(_GZIP, at + 1)
