@@ -158,7 +158,7 @@ class Prepared:
 
 def prepare(client: docker.DockerClient, target: TargetSpec) -> Prepared:
     """Run the install phase for any kind of target."""
-    if target.kind == "scenario":
+    if target.kind in ("scenario", "path"):
         return Prepared(ensure_target(client, target), [*target.command, *target.args], APP_DIR, None)
     if target.kind == "docker":
         image, record = _local_image(client, target.package or "")

@@ -1,7 +1,7 @@
 """Target resolution: turn what the user named into a :class:`harness.model.TargetSpec`.
 
 ``npm:``, ``pypi:`` and ``docker:`` name registry packages and local images; ``path:DIR``
-or a bare directory names a project holding a ``scenario.toml``.
+or a bare directory names a local project (a ``scenario.toml``, or Node / Python files).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from harness.model import TargetSpec
 from harness.targets.local import load_target
 from harness.targets.packages import package_target
+from harness.targets.path import path_target
 
 
 def parse_target(spec: str, args: Sequence[str] = ()) -> TargetSpec:
@@ -19,10 +20,10 @@ def parse_target(spec: str, args: Sequence[str] = ()) -> TargetSpec:
     if sep and scheme in ("npm", "pypi", "docker"):
         return package_target(spec, args)
     if sep and scheme == "path":
-        return load_target(rest)
+        return path_target(rest, args)
     if sep and len(scheme) > 1 and "/" not in scheme:
         return package_target(spec, args)  # an unknown scheme: let it say which ones exist
-    return load_target(spec)
+    return path_target(spec, args)
 
 
 __all__ = ["load_target", "parse_target"]
