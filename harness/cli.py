@@ -28,6 +28,7 @@ from harness.sandbox.docker_sandbox import docker_client, remove_strays
 from harness.sandbox.images import ensure_gateway, ensure_runner
 from harness.targets import parse_target
 from harness.targets.config import config_target, read_config
+from harness.targets.transport import TRANSPORTS, with_transport
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "target",
         nargs="?",
-        help="npm:NAME[@VERSION], pypi:NAME[==VERSION], docker:IMAGE, or [path:]DIR holding a scenario.toml",
+        help="npm:NAME[@VERSION], pypi:NAME[==VERSION], docker:IMAGE, or [path:]DIR (a Node or Python"
+        " project, or a scenario.toml)",
     )
     run.add_argument("--config", type=Path, help="audit the servers of an mcpServers / VS Code config file")
     run.add_argument("--server", help="with --config: audit only this server")
@@ -55,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="a service host the server may reach",
     )
+    run.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        help="how the server speaks MCP: stdio (default), or http (Streamable HTTP) / sse on --port",
+    )
+    run.add_argument("--port", type=int, help="with http/sse: the port the server listens on in the sandbox")
+    run.add_argument("--endpoint", help="with http/sse: the MCP URL path (default /mcp, or /sse)")
     run.add_argument("--out", type=Path, help="write the run here instead of reports/<target>-<time>/")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="parent of run directories")
     run.add_argument("--linger", type=float, default=5.0, help="seconds to watch after the last call")
@@ -87,7 +96,8 @@ def _summary(result: AuditResult, run_dir: Path) -> str:
 
 
 def _with_overrides(target: TargetSpec, args: argparse.Namespace) -> TargetSpec:
-    """Apply --arg, --env and --expect-host; a pinned env value is passed as given, never replaced."""
+    """Apply --arg, --env, --expect-host and the transport options; a pinned env value is passed as
+    given, never replaced."""
     pinned: dict[str, str] = {}
     for item in args.env:
         name, sep, value = item.partition("=")
@@ -96,7 +106,11 @@ def _with_overrides(target: TargetSpec, args: argparse.Namespace) -> TargetSpec:
         pinned[name] = value
     env = tuple((k, v) for k, v in target.env if k not in pinned) + tuple(pinned.items())
     hosts = target.expected_hosts + tuple(h.lower() for h in args.expect_host)
-    return dataclasses.replace(target, env=env, args=target.args + tuple(args.arg), expected_hosts=hosts)
+    target = dataclasses.replace(target, env=env, args=target.args + tuple(args.arg), expected_hosts=hosts)
+    transport = args.transport or target.transport
+    port = args.port if args.port is not None else target.port
+    endpoint = args.endpoint or (target.endpoint if transport == target.transport else None)
+    return with_transport(target, transport, port, endpoint)
 
 
 def _options(args: argparse.Namespace) -> AuditOptions:
@@ -176,6 +190,7 @@ def _images() -> int:
     client = docker_client()
     print(ensure_gateway(client))
     print(ensure_runner(client, "node"))
+    print(ensure_runner(client, "python"))
     return 0
 
 

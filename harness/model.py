@@ -362,7 +362,7 @@ class TargetSpec:
     source_dir: str
     """Project directory copied into the runner image (the install step)."""
     runtime: str
-    """Runner image family: ``node``."""
+    """Runner image family: ``node`` or ``python`` (``image`` for a ``docker:`` target)."""
     command: tuple[str, ...]
     """Argv that starts the server inside its app directory."""
     env: tuple[tuple[str, str], ...] = ()
@@ -372,13 +372,20 @@ class TargetSpec:
     expected_findings: tuple[str, ...] | None = None
     """For scenario fixtures: the finding kinds an audit must produce."""
     kind: str = "scenario"
-    """``scenario`` (a directory with scenario.toml), ``npm``, ``pypi`` or ``docker``."""
+    """``scenario`` (a directory with scenario.toml), ``path`` (a project read from its own files),
+    ``npm``, ``pypi`` or ``docker``."""
     package: str | None = None
     """Registry package name (npm, pypi) or image reference (docker)."""
     version: str | None = None
     """Exact resolved version: the install cache key."""
     args: tuple[str, ...] = ()
     """Extra arguments passed to the server after its entry point."""
+    transport: str = "stdio"
+    """``stdio``, or ``http`` (Streamable HTTP) / ``sse`` for a server that listens on ``port``."""
+    port: int | None = None
+    """The sandbox-loopback port an ``http`` or ``sse`` server listens on."""
+    endpoint: str | None = None
+    """URL path of the MCP endpoint (``/mcp`` for ``http`` and ``/sse`` for ``sse`` when not given)."""
 
 
 @dataclass(frozen=True)

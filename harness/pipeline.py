@@ -27,6 +27,8 @@ from harness.capture.frames import with_frames
 from harness.capture.nflog import Packet, outbound, read_packets
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
+from harness.driver.transports import Connect, HttpServer, relayed, stdio
+from harness.errors import SandboxError
 from harness.model import (
     AuditResult,
     AuditStatus,
@@ -45,6 +47,7 @@ from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_clien
 from harness.sandbox.environment import server_environment
 from harness.sandbox.images import ensure_gateway
 from harness.sandbox.install import prepare
+from harness.targets.transport import DEFAULT_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +137,31 @@ class _Observed:
     install: dict[str, Any] | None
 
 
+def _connect(target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_timeout: float) -> Connect:
+    """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback."""
+    if target.transport == "stdio":
+        return stdio(["docker", "start", "--attach", "--interactive", server_id])
+    if sandbox.gateway is None or target.port is None:
+        raise SandboxError("an HTTP server needs the gateway running and a port")
+
+    async def start() -> None:
+        await anyio.to_thread.run_sync(sandbox.start_server)
+
+    async def exited() -> int | None:
+        return await anyio.to_thread.run_sync(sandbox.server_exit_code)
+
+    endpoint = target.endpoint or DEFAULT_ENDPOINTS[target.transport]
+    server = HttpServer(
+        target.transport, str(sandbox.gateway.id), server_id, target.port, endpoint, start, exited
+    )
+    return relayed(server, ready_timeout)
+
+
 async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
     run_dir = run_dir.resolve()  # bind mounts need absolute host paths
     canaries = CanaryFactory()
     planted = server_environment(target.env, canaries)
-    has_dotenv = target.kind == "scenario" and (Path(target.source_dir) / ".env").exists()
+    has_dotenv = bool(target.source_dir) and (Path(target.source_dir) / ".env").exists()
     bait = plant_bait(run_dir, canaries, app_has_dotenv=has_dotenv)
     declared = frozenset(target.expected_hosts)
     credentials = tuple(Credential(t, source, declared) for t, source in planted.credentials.items())
@@ -157,7 +180,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         )
         watcher = sandbox.watch_server()
         driver = Driver(
-            ["docker", "start", "--attach", "--interactive", server_id],
+            _connect(target, sandbox, server_id, options.drive.init_timeout),
             run_dir / "server.stderr.log",
             canaries,
             options.drive,

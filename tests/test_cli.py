@@ -28,6 +28,27 @@ def test_malformed_scenario_is_one_line_and_exit_2(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--port", "3001"], "only applies to the http and sse transports"),
+        (["--transport", "http"], "needs the port"),
+        (["--transport", "sse", "--port", "15053"], "taken inside the sandbox"),
+    ],
+)
+def test_transport_options_that_cannot_work_are_one_line_and_exit_2(tmp_path, options, message):
+    proc = run_cli("audit", str(FIXTURES / "node-echo"), "--out", str(tmp_path / "o"), *options)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.docker
+def test_http_server_that_never_listens_is_exit_2_after_the_bound(audit):
+    run = audit(FIXTURES / "node-echo", "--transport", "http", "--port", "3999", "--init-timeout", "5")
+    assert run.code == 2
+    assert run.report["reason"] == "server did not listen on port 3999 within 5s"
+
+
 @pytest.mark.docker
 def test_server_that_exits_before_initialize_is_exit_2_with_the_reason(audit):
     run = audit(FIXTURES / "crash-at-start")

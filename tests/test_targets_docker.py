@@ -86,3 +86,28 @@ def test_a_local_python_project_is_installed_from_its_requirements_and_audited(a
     assert run.report["status"] == "completed", run.report["reason"]
     assert {t["name"] for t in run.report["tools"]} == {"add_note", "count_notes"}
     assert run.code == 0
+
+
+@pytest.mark.parametrize(
+    ("project", "tools"),
+    [("node-echo", {"echo", "shout"}), ("python-echo", {"echo", "reverse"})],
+)
+def test_a_project_without_scenario_toml_is_detected_installed_and_audited(audit, project, tools):
+    run = audit(f"path:{REPO / 'tests/fixtures/servers' / project}")
+    assert run.report["status"] == "completed", run.report["reason"]
+    assert {t["name"] for t in run.report["tools"]} == tools
+    assert run.code == 0 and run.report["calls"]
+
+
+@pytest.mark.parametrize(("mode", "transport"), [("streamableHttp", "http"), ("sse", "sse")])
+def test_an_http_server_is_reached_through_the_relay_without_a_route_out(audit, mode, transport):
+    run = audit(
+        "npm:@modelcontextprotocol/server-everything@2026.8.31",
+        *("--arg", mode, "--transport", transport, "--port", "3001", "--rounds", "1"),
+    )
+    report = run.report
+    assert report["status"] == "completed", report["reason"]
+    assert {"echo", "get-sum"} <= {t["name"] for t in report["tools"]}
+    assert any(c["tool"] == "echo" and c["canaries"] for c in report["calls"])
+    assert [f["kind"] for f in report["findings"]] == []  # its own port is its job, not a finding
+    assert "port 3001" in (run.out / "server.stderr.log").read_text()

@@ -61,7 +61,7 @@ class HostBehaviourDetector:
                     evidence=event.head.decode("utf-8", "backslashreplace")[:400],
                     event_index=index,
                 )
-            elif isinstance(event, ListeningSocket):
+            elif isinstance(event, ListeningSocket) and not _is_declared_endpoint(event, evidence):
                 where = "every interface" if event.address in ("0.0.0.0", "::") else event.address
                 yield Finding(
                     kind="listening_socket",
@@ -101,3 +101,9 @@ def _resource_abuse(usage: ResourceUsage, index: int) -> Iterator[Finding]:
             event_index=index,
             confidence=Confidence.MEDIUM,
         )
+
+
+def _is_declared_endpoint(event: ListeningSocket, evidence: Evidence) -> bool:
+    """The port an HTTP or SSE server was declared to serve MCP on: listening there is its job."""
+    target = evidence.target
+    return target.transport != "stdio" and event.proto.startswith("tcp") and event.port == target.port

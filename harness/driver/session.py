@@ -1,4 +1,4 @@
-"""Drive one MCP server over stdio through every surface it offers.
+"""Drive one MCP server through every surface it offers, over whichever transport it speaks.
 
 Phases, each recorded as an event: ``startup`` (initialize), ``inventory``
 (tools, resources, resource templates, prompts), ``calls`` (every tool several
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession
 from mcp.client.session import ClientRequestContext, IncomingMessage
 from mcp.types import (
     CreateMessageRequestParams,
@@ -39,6 +39,8 @@ from pydantic import BaseModel
 from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
+from harness.driver.transports import Connect
+from harness.errors import HarnessError
 from harness.model import (
     AuditStatus,
     Event,
@@ -110,13 +112,13 @@ class Driver:
 
     def __init__(
         self,
-        argv: list[str],
+        connect: Connect,
         stderr_path: Path,
         canaries: CanaryFactory,
         options: DriveOptions,
         exit_code: Callable[[], int | None],
     ):
-        self.argv = argv
+        self.connect = connect
         self.stderr_path = stderr_path
         self.canaries = canaries
         self.options = options
@@ -134,11 +136,10 @@ class Driver:
             self.outcome.status, self.outcome.reason = status, reason
 
     async def run(self) -> DriveOutcome:
-        params = StdioServerParameters(command=self.argv[0], args=self.argv[1:])
         self._record(PhaseStarted(ts=time.time(), phase="startup"))
         with self.stderr_path.open("w", encoding="utf-8") as errlog:
             try:
-                async with stdio_client(params, errlog=errlog) as (read, write):
+                async with self.connect(errlog) as (read, write):
                     session = ClientSession(
                         read,
                         write,
@@ -159,6 +160,8 @@ class Driver:
         code = self.exit_code()
         if code is not None:
             return f"server exited with code {code}: {_last_line(self.stderr_path) or 'no stderr'}"
+        if isinstance(exc, HarnessError):  # already says what happened, e.g. "did not listen on port"
+            return str(exc)
         return f"MCP session failed: {exc.__class__.__name__}: {exc}"
 
     async def _initialize(self, session: ClientSession) -> bool:

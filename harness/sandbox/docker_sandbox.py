@@ -138,6 +138,15 @@ class DockerSandbox:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
         return str(self.server.id)
 
+    def start_server(self) -> None:
+        """Start the server detached (an HTTP server: nothing speaks MCP on its stdio)."""
+        if self.server is None:
+            raise SandboxError("no server container to start")
+        try:
+            self.server.start()
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot start the server: {exc.explanation}") from None
+
     def watch_server(self) -> ProcessWatcher:
         """Start watching the server container's processes and resources."""
         if self.server is None:

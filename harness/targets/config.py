@@ -1,7 +1,9 @@
 """MCP client config files: Claude Desktop, Cursor and Windsurf (``mcpServers``) and VS Code
 (``servers``, or ``mcp.servers`` in settings.json), mapped onto sandbox targets.
 
-The launch commands people write (``npx -y pkg@ver``, ``uvx pkg``, ``uvx --from pkg cmd``,
+An entry with both a command and a local ``url`` is a server that, once launched, speaks
+Streamable HTTP or SSE; a ``url`` alone is a remote server, which has no code to audit. The
+launch commands people write (``npx -y pkg@ver``, ``uvx pkg``, ``uvx --from pkg cmd``,
 ``python -m pkg``, ``node path/index.js``, ``docker run -i --rm image``) become npm, PyPI,
 local or image targets. Env values that look like secrets become canary credentials unless
 the user pins them. One broken entry never stops the others: each entry resolves to a
@@ -19,7 +21,8 @@ from typing import Any
 
 from harness.errors import TargetError
 from harness.model import TargetSpec
-from harness.targets.packages import package_target
+from harness.targets.packages import label, package_target
+from harness.targets.transport import from_url
 
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.I)
 _SECRET_VALUE = re.compile(
@@ -111,13 +114,17 @@ def _map_command(command: str, args: list[str], base: Path) -> tuple[str, list[s
 
 
 def _node_script(script: Path, args: list[str]) -> TargetSpec:
+    """``node some/dir/index.js``: the project is the nearest folder above holding a package.json."""
     if not script.is_file():
         raise TargetError(f"node script not found: {script}")
+    near = list(script.parents)[:3]  # dist/index.js or build/src/index.js, never a far-off home folder
+    root = next((d for d in near if (d / "package.json").is_file()), script.parent)
     return TargetSpec(
-        name=script.parent.name or "node-server",
-        source_dir=str(script.parent),
+        name=label(root.name),
+        source_dir=str(root),
         runtime="node",
-        command=("node", script.name),
+        command=("node", str(script.relative_to(root))),
+        kind="path",
         args=tuple(args),
     )
 
@@ -126,17 +133,25 @@ def config_target(name: str, entry: Any, base: Path, pinned: Mapping[str, str]) 
     """One config entry as a target; raises TargetError saying why it cannot be audited."""
     if not isinstance(entry, dict):
         raise TargetError(f"server {name!r}: entry is not an object")
-    if entry.get("url") or entry.get("type") in ("http", "sse", "streamable-http"):
-        raise TargetError(f"server {name!r}: remote (HTTP/SSE) servers are not supported yet")
-    command = entry.get("command")
-    args = [str(a) for a in entry.get("args") or []]
+    command, url, kind = entry.get("command"), entry.get("url"), entry.get("type")
+    if url is not None and not isinstance(url, str):
+        raise TargetError(f"server {name!r}: url is not a string")
     if not isinstance(command, str) or not command:
+        if url:
+            raise TargetError(f"server {name!r}: {url} is a remote server with nothing to run in the sandbox")
         raise TargetError(f"server {name!r}: no command")
-    spec, server_args, cli_env = _map_command(command, args, base)
-    if spec.startswith("node:"):
-        target = _node_script(Path(spec[5:]), server_args)
-    else:
-        target = package_target(spec, server_args)
+    args = [str(a) for a in entry.get("args") or []]
+    try:
+        spec, server_args, cli_env = _map_command(command, args, base)
+        target = (
+            _node_script(Path(spec[5:]), server_args)
+            if spec.startswith("node:")
+            else package_target(spec, server_args)
+        )
+        if url:  # launched here, then reached over HTTP on the sandbox's loopback
+            target = from_url(target, kind if kind in ("http", "sse", "streamable-http") else None, url)
+    except TargetError as exc:
+        raise TargetError(f"server {name!r}: {exc}") from None
     declared = {**cli_env, **{str(k): str(v) for k, v in (entry.get("env") or {}).items()}}
     env = {k: ("${secret}" if looks_secret(k, v) else v) for k, v in declared.items()} | dict(pinned)
     label = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or target.name

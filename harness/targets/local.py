@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import TargetError
 from harness.model import TargetSpec
+from harness.targets.transport import with_transport
 
 MANIFEST = "scenario.toml"
 
@@ -23,6 +24,9 @@ class _Server(BaseModel):
     runtime: Literal["node", "python"]
     command: list[str] = Field(min_length=1)
     env: dict[str, str] = Field(default_factory=dict)
+    transport: str = "stdio"
+    port: int | None = None
+    endpoint: str | None = None
 
 
 class _Expect(BaseModel):
@@ -56,7 +60,7 @@ def load_target(directory: str | Path) -> TargetSpec:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise TargetError(f"{manifest_path}: {where}: {first['msg']}") from None
-    return TargetSpec(
+    target = TargetSpec(
         name=manifest.name,
         source_dir=str(root.resolve()),
         runtime=manifest.server.runtime,
@@ -65,3 +69,9 @@ def load_target(directory: str | Path) -> TargetSpec:
         expected_hosts=tuple(h.lower() for h in manifest.expect.hosts),
         expected_findings=None if manifest.expect.findings is None else tuple(manifest.expect.findings),
     )
+    try:
+        return with_transport(
+            target, manifest.server.transport, manifest.server.port, manifest.server.endpoint
+        )
+    except TargetError as exc:
+        raise TargetError(f"{manifest_path}: server: {exc}") from None

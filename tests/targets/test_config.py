@@ -80,6 +80,44 @@ def test_secret_looking_env_becomes_a_canary_unless_pinned(tmp_path):
     assert looks_secret("PLAIN", "sk-live-abc") and not looks_secret("REGION", "eu-west-1")
 
 
-def test_remote_servers_are_refused_with_the_reason(tmp_path):
-    with pytest.raises(TargetError, match="remote"):
-        config_target("r", {"type": "http", "url": "https://mcp.example/x"}, tmp_path, {})
+def test_a_node_script_in_a_build_folder_runs_from_its_project_root(tmp_path):
+    (tmp_path / "proj" / "dist").mkdir(parents=True)
+    (tmp_path / "proj" / "package.json").write_text('{"name": "proj"}')
+    (tmp_path / "proj" / "dist" / "index.js").write_text("")
+    target = config_target("p", {"command": "node", "args": ["proj/dist/index.js", "-v"]}, tmp_path, {})
+    assert (target.source_dir, target.command, target.args) == (
+        str(tmp_path / "proj"),
+        ("node", "dist/index.js"),
+        ("-v",),
+    )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"type": "http", "url": "https://mcp.example/x"},
+        {"url": "http://10.1.2.3:3000/mcp", "command": "node", "args": ["srv/index.js"]},
+        {"type": "sse", "url": "http://mcp.example/sse"},
+    ],
+)
+def test_remote_servers_are_refused_with_the_reason(tmp_path, entry):
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "index.js").write_text("")
+    with pytest.raises(TargetError, match="remote server"):
+        config_target("r", entry, tmp_path, {})
+
+
+@pytest.mark.parametrize(
+    ("entry", "transport", "port", "endpoint"),
+    [
+        ({"type": "http", "url": "http://localhost:3001/mcp"}, "http", 3001, "/mcp"),
+        ({"type": "streamable-http", "url": "http://127.0.0.1:8000/api/mcp"}, "http", 8000, "/api/mcp"),
+        ({"url": "http://localhost:3001/sse"}, "sse", 3001, "/sse"),
+        ({"type": "sse", "url": "http://localhost/events"}, "sse", 80, "/events"),
+    ],
+)
+def test_a_launched_server_with_a_local_url_is_reached_over_http(tmp_path, entry, transport, port, endpoint):
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "index.js").write_text("")
+    target = config_target("h", {"command": "node", "args": ["srv/index.js"], **entry}, tmp_path, {})
+    assert (target.transport, target.port, target.endpoint) == (transport, port, endpoint)
