@@ -84,7 +84,8 @@ def _summary(result: AuditResult, run_dir: Path) -> str:
     if result.findings:
         lines.append(f"FINDINGS: {len(result.findings)} in {result.target}")
         lines += [
-            f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel} ({f.tool}, canary {f.canary})"
+            f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel}"
+            f" ({f.tool or f'{f.phase} phase'}{f', canary {f.canary}' if f.canary else ''})"
             for f in result.findings
         ]
     elif result.status is AuditStatus.COMPLETED:

@@ -457,6 +457,8 @@ class Finding:
     """Longer evidence where an excerpt is not enough (e.g. the diff of a changed tool definition)."""
     pcap_frames: tuple[int, ...] = ()
     """Frame numbers in ``capture.pcap`` of the flow the evidence came from."""
+    phase: str | None = None
+    """For behaviour outside any call: the phase in flight (``install``, ``startup``, ``linger``)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The audit pipeline: the only module that knows the stage order, and the owner of teardown.
 
-target -> images (install) -> sandbox (gateway + server) -> driver -> evidence
+target -> images (install) -> sandbox (gateway, npm install scripts, server) -> driver -> evidence
 (gateway events + capture + driver events) -> detectors -> AuditResult -> renderers.
 
 Clean-up guarantee: the sandbox is closed in a ``finally`` that runs on
@@ -34,6 +34,7 @@ from harness.model import (
     AuditStatus,
     Datagram,
     Event,
+    PhaseStarted,
     TargetSpec,
     event_from_json,
     event_to_json,
@@ -46,7 +47,7 @@ from harness.sandbox.ca import new_ca
 from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
 from harness.sandbox.environment import server_environment
 from harness.sandbox.images import ensure_gateway
-from harness.sandbox.install import prepare
+from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
 from harness.targets.transport import DEFAULT_ENDPOINTS
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ _SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 @dataclass(frozen=True)
 class AuditOptions:
     drive: DriveOptions = DriveOptions()
+    install_timeout: float = 300.0
+    """Seconds npm install scripts may run in the sandbox before they are killed."""
 
 
 def new_run_dir(reports: Path, target: TargetSpec) -> Path:
@@ -173,10 +176,26 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     run_id = re.sub(r"[^a-z0-9_.-]+", "-", run_dir.name.lower()).strip("-.")[:40] + "-" + secrets.token_hex(3)
     sandbox = DockerSandbox(client, run_id, data)
     host_events: list[Event] = []
+    record = prepared.record
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
+        image = prepared.image
+        if prepared.lifecycle_scripts:
+            host_events.append(PhaseStarted(ts=time.time(), phase="install"))
+            ran = await anyio.to_thread.run_sync(
+                sandbox.run_lifecycle_scripts,
+                image,
+                LIFECYCLE_COMMAND,
+                planted.env,
+                bundle,
+                bait,
+                options.install_timeout,
+            )
+            (run_dir / "install.log").write_text(ran.log, encoding="utf-8")
+            record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
+            image = ran.image
         server_id = sandbox.create_server(
-            prepared.image, prepared.command, planted.env, bundle, bait, prepared.working_dir
+            image, prepared.command, planted.env, bundle, bait, prepared.working_dir
         )
         watcher = sandbox.watch_server()
         driver = Driver(
@@ -189,12 +208,14 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         try:
             outcome = await driver.run()
         finally:
-            host_events = await anyio.to_thread.run_sync(watcher.stop)
+            host_events += await anyio.to_thread.run_sync(watcher.stop)
     finally:
         sandbox.close()
     host_events += changed_files(bait, HOME_DIR)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
-    return _Observed(outcome, events, artifacts, credentials, packets, prepared.record)
+    if (run_dir / "install.log").is_file():
+        artifacts["install_log"] = "install.log"
+    return _Observed(outcome, events, artifacts, credentials, packets, record)
 
 
 async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:

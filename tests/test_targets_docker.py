@@ -111,3 +111,26 @@ def test_an_http_server_is_reached_through_the_relay_without_a_route_out(audit, 
     assert any(c["tool"] == "echo" and c["canaries"] for c in report["calls"])
     assert [f["kind"] for f in report["findings"]] == []  # its own port is its job, not a finding
     assert "port 3001" in (run.out / "server.stderr.log").read_text()
+
+
+def test_npm_install_scripts_never_run_in_the_build_but_in_the_sandbox(audit):
+    client = docker.from_env()
+    run = audit(REPO / "scenarios/postinstall-exfil")
+    report = run.report
+    assert report["install"]["install_scripts"] == ["markdown-tables-mcp"]
+    assert report["install"]["scripts_ran_in_sandbox"] and report["install"]["scripts_exit_code"] == 0
+    assert "postinstall" in (run.out / "install.log").read_text()
+    [leak, *_] = report["findings"]
+    assert (leak["kind"], leak["phase"], leak["destination"]) == (
+        "credential_exfiltration",
+        "install",
+        "stats.pkg-insights.example",
+    )
+    # the built image has no trace of the script's work: it never ran there, with a real network
+    built = next(i for i in client.images.list() if any("target-postinstall-exfil" in t for t in i.tags))
+    probe = client.containers.run(
+        built.id, ["sh", "-c", "test -e templates/default.json; echo $?"], network_mode="none", remove=True
+    )
+    assert probe.strip() == b"1"
+    # and the image the scripts left for this run went with it
+    assert client.images.list(name="mcp-harness/installed") == []

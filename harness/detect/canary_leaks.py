@@ -9,13 +9,14 @@ planted in files (SSH key, cloud and registry tokens, ``.env``) may go nowhere.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.detect.base import Evidence
 from harness.detect.dns_reassembly import parent_of
 from harness.detect.encodings import Hit
 from harness.detect.flows import Flow, Recipient
 from harness.detect.scanning import scanned_flows
+from harness.detect.timeline import Timeline
 from harness.model import Finding, Severity
 
 _CONTEXT = 80
@@ -31,6 +32,10 @@ class _Owner:
     hosts: frozenset[str]
     credential: str | None = None
     """Where a planted credential came from (None for call canaries)."""
+    when: str = ""
+    """For a credential: the call or phase in flight when it left (``during install``)."""
+    phase: str | None = None
+    """For a credential that left outside any call: that phase."""
 
     @property
     def is_credential(self) -> bool:
@@ -63,6 +68,7 @@ class CanaryLeakDetector:
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         owners = _owners(evidence)
+        timeline = Timeline(evidence.events)
         seen: set[tuple[str, str, str, str]] = set()
         dns_tokens: set[tuple[str, str]] = set()
         for scanned in scanned_flows(evidence):
@@ -73,10 +79,16 @@ class CanaryLeakDetector:
                 elif flow.channel == "dns (reassembled)" and (flow.host, hit.token) in dns_tokens:
                     continue  # already reported from a single query that carried the whole token
                 owner = owners[hit.token]
+                if owner.is_credential:  # no call planted it: the moment it left says when
+                    moment = timeline.at(evidence.events[flow.index].ts)
+                    phase = None if moment.call_id else moment.phase
+                    owner = replace(
+                        owner, call_id=moment.call_id, tool=moment.tool, when=moment.label, phase=phase
+                    )
                 for finding in self._judge(flow, hit, owner):
                     key = (
                         finding.kind,
-                        owner.call_id or str(owner.credential),
+                        str(owner.credential) if owner.is_credential else str(owner.call_id),
                         finding.destination,
                         finding.channel,
                     )
@@ -97,11 +109,15 @@ class CanaryLeakDetector:
             if owner.is_credential
             else f"Data from {owner.tool}"
         )
-        whose = "which is no declared service" if owner.is_credential else "which the call did not name"
+        whose = (
+            f"{owner.when}, which is no declared service"
+            if owner.is_credential
+            else ", which the call did not name"
+        )
         return Finding(
             kind="credential_exfiltration" if owner.is_credential else "canary_exfiltration",
             severity=Severity.CRITICAL if owner.is_credential else Severity.HIGH,
-            title=f"{what} was sent to {flow.host}, {whose}",
+            title=f"{what} was sent to {flow.host} {whose}".replace(" ,", ","),
             call_id=owner.call_id,
             tool=owner.tool,
             canary=hit.token,
@@ -109,6 +125,7 @@ class CanaryLeakDetector:
             channel=flow.channel,
             evidence=(f"[{' -> '.join((flow.channel, *hit.chain))}] " if hit.chain else "") + hit.excerpt,
             event_index=flow.index,
+            phase=owner.phase,
         )
 
     def _recipient_finding(self, flow: Flow, token: str, owner: _Owner, recipient: Recipient) -> Finding:

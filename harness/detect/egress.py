@@ -51,9 +51,10 @@ class UnexpectedEgressDetector:
             moment = timeline.at(evidence.events[flow.index].ts)
             yield Finding(
                 kind="unexpected_egress",
-                severity=Severity.MEDIUM if moment.phase == "startup" else Severity.LOW,
+                severity=Severity.MEDIUM if moment.phase in ("install", "startup") else Severity.LOW,
                 title=f"The server reached {flow.host} ({flow.channel}) {moment.label}; no call named it",
                 call_id=moment.call_id,
+                phase=None if moment.call_id else moment.phase,
                 tool=moment.tool,
                 canary=None,
                 destination=flow.host,

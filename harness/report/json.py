@@ -10,7 +10,8 @@ Layout (``schema_version`` 1):
   ``expected_hosts``
 - ``findings``: ``kind``, ``severity``, ``title``, ``call_id``, ``tool``, ``canary``, ``destination``,
   ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
-  ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture)
+  ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture),
+  ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
 - ``install``: what the install phase put in the image (``manager``, ``package``, ``version``,
   ``integrity``, ``dependencies``, ``install_scripts``, ``entry``), null for local scenarios

@@ -15,9 +15,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
+import requests.exceptions
 from docker.models.containers import Container
 
 from harness.errors import SandboxError
@@ -30,6 +32,16 @@ log = logging.getLogger(__name__)
 CA_BUNDLE_IN_SANDBOX = "/etc/ssl/certs/ca-certificates.crt"
 APP_DIR = "/usr/src/app"
 HOME_DIR = "/home/node"
+
+
+@dataclass(frozen=True)
+class LifecycleRun:
+    """What running the install scripts in the sandbox left: the image to run, their exit and output."""
+
+    image: str
+    exit_code: int | None
+    """None: they were still running at the time limit and were killed."""
+    log: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class DockerSandbox:
         self.limits = limits
         self.gateway: Container | None = None
         self.server: Container | None = None
+        self.installed: str | None = None
 
     def start_gateway(self, image: str, ready_timeout: float = 60.0) -> None:
         """Start the gateway and wait until its services listen; a gateway that dies is a SandboxError."""
@@ -96,6 +109,64 @@ class DockerSandbox:
                 raise SandboxError(f"gateway not ready after {ready_timeout:.0f}s")
             time.sleep(0.1)
 
+    def _hardened(self, env: dict[str, str], ca_bundle: Path, bait: Bait) -> dict[str, Any]:
+        """Container settings every process of the target runs under: the gateway's namespace,
+        no capabilities, a non-root user, the bait home and the run's CA, the resource limits."""
+        if self.gateway is None:
+            raise SandboxError("the gateway must run before the target's containers")
+        trust = {"NODE_EXTRA_CA_CERTS": CA_BUNDLE_IN_SANDBOX, "SSL_CERT_FILE": CA_BUNDLE_IN_SANDBOX}
+        trust["REQUESTS_CA_BUNDLE"] = CA_BUNDLE_IN_SANDBOX
+        return {
+            "network_mode": f"container:{self.gateway.id}",
+            "user": "1000:1000",
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "tmpfs": {"/tmp": "rw,nosuid,nodev,size=128m"},
+            "environment": {"HOME": HOME_DIR, **trust, **env},
+            "volumes": _mounts(ca_bundle, bait),
+            "mem_limit": self.limits.memory,
+            "pids_limit": self.limits.pids,
+            "nano_cpus": int(self.limits.cpus * 1e9),
+        }
+
+    def run_lifecycle_scripts(
+        self, image: str, command: list[str], env: dict[str, str], ca_bundle: Path, bait: Bait, timeout: float
+    ) -> LifecycleRun:
+        """Run npm install scripts in the sandbox, then keep their work as this run's server image.
+
+        The container is the server's in all but one point: its root is writable, since install
+        scripts build into node_modules. What they leave is committed to an image removed with
+        the run, so the server starts from exactly what its scripts made.
+        """
+        try:
+            container = self.client.containers.create(
+                image,
+                command=command,
+                name=f"mcp-harness-ins-{self.run_id}",
+                working_dir=APP_DIR,
+                labels={LABEL: self.run_id, f"{LABEL}.role": "install"},
+                **self._hardened(env, ca_bundle, bait),
+            )
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot create the install container: {exc.explanation}") from None
+        try:
+            container.start()
+            try:
+                code = int(container.wait(timeout=timeout).get("StatusCode", -1))
+            except (requests.exceptions.RequestException, docker.errors.APIError):
+                container.kill()
+                code = None
+            log_text = container.logs().decode("utf-8", errors="replace")
+            committed = container.commit(
+                repository=f"{LABEL}/installed", tag=self.run_id, changes=[f"LABEL {LABEL}={self.run_id}"]
+            )
+            self.installed = str(committed.id)
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"install scripts could not run: {exc.explanation}") from None
+        finally:
+            _remove(container)
+        return LifecycleRun(self.installed, code, log_text)
+
     def create_server(
         self,
         image: str,
@@ -110,29 +181,16 @@ class DockerSandbox:
         Writable places: ``/tmp`` (tmpfs) and the home, a bind mount of the bait folder so that
         what the server writes there survives as evidence.
         """
-        if self.gateway is None:
-            raise SandboxError("the gateway must run before the server is created")
-        trust = {"NODE_EXTRA_CA_CERTS": CA_BUNDLE_IN_SANDBOX, "SSL_CERT_FILE": CA_BUNDLE_IN_SANDBOX}
-        trust["REQUESTS_CA_BUNDLE"] = CA_BUNDLE_IN_SANDBOX
         try:
             self.server = self.client.containers.create(
                 image,
                 command=command,
                 name=f"mcp-harness-srv-{self.run_id}",
-                network_mode=f"container:{self.gateway.id}",
-                user="1000:1000",
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
                 read_only=True,
-                tmpfs={"/tmp": "rw,nosuid,nodev,size=128m"},
                 working_dir=working_dir,
-                environment={"HOME": HOME_DIR, **trust, **env},
-                volumes=_mounts(ca_bundle, bait),
-                mem_limit=self.limits.memory,
-                pids_limit=self.limits.pids,
-                nano_cpus=int(self.limits.cpus * 1e9),
                 stdin_open=True,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "server"},
+                **self._hardened(env, ca_bundle, bait),
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
@@ -168,10 +226,17 @@ class DockerSandbox:
         return None if state.get("Running") else state.get("ExitCode")
 
     def close(self) -> None:
-        """Stop the gateway gracefully (so the capture is flushed), then remove both containers."""
+        """Stop the gateway gracefully (so the capture is flushed), then remove both containers
+        and the image the install scripts left."""
         if self.server is not None:
             _remove(self.server)
             self.server = None
+        if self.installed is not None:
+            try:
+                self.client.images.remove(self.installed, force=True)
+            except docker.errors.APIError as exc:
+                log.warning("could not remove image %s: %s", self.installed, exc)
+            self.installed = None
         if self.gateway is not None:
             try:
                 self.gateway.stop(timeout=10)
@@ -201,9 +266,13 @@ def _remove(container: Container) -> None:
 
 
 def remove_strays(client: docker.DockerClient) -> list[str]:
-    """Remove every container labelled by any run; return their names (for ``mcp-harness clean``)."""
+    """Remove every container labelled by any run, and the images install scripts left; return their
+    names (for ``mcp-harness clean``)."""
     removed = []
     for container in client.containers.list(all=True, filters={"label": LABEL}):
         _remove(container)
         removed.append(str(container.name))
+    for image in client.images.list(name=f"{LABEL}/installed"):
+        client.images.remove(image.id, force=True)
+        removed += image.tags
     return removed

@@ -20,7 +20,6 @@ import docker
 import docker.errors
 
 from harness.errors import SandboxError, TargetError
-from harness.model import TargetSpec
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +28,6 @@ IMAGES_DIR = REPO_ROOT / "sandbox_images"
 BASE_IMAGE = "debian:bookworm-slim"
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 LABEL = "mcp-harness"
-_TARGET_EXCLUDES = frozenset({"scenario.toml", "node_modules", ".git", "package-lock.json"})
-_TARGET_DOCKERFILE_NAME = ".build.Dockerfile"
-_INSTALL_STEP = {
-    "node": "RUN npm install --omit=dev --no-audit --no-fund --loglevel=error",
-    "python": "RUN if [ -f requirements.txt ]; then pip install --quiet -r requirements.txt; fi \\\n"
-    " && if [ -f pyproject.toml ] || [ -f setup.py ]; then pip install --quiet .; fi",
-}
-_TARGET_DOCKERFILE = """\
-FROM {runner}
-COPY . /usr/src/app
-WORKDIR /usr/src/app
-{install}
-USER node
-"""
 
 
 def ensure_base(client: docker.DockerClient) -> str:
@@ -58,7 +43,7 @@ def ensure_base(client: docker.DockerClient) -> str:
     return str(client.images.get(BASE_IMAGE).id)
 
 
-def _digest_map(files: Mapping[str, Path | bytes], extra: str) -> str:
+def digest_map(files: Mapping[str, Path | bytes], extra: str) -> str:
     """Hash of names and contents of a build's inputs plus ``extra`` (the parent image)."""
     h = hashlib.sha256(extra.encode())
     for name in sorted(files):
@@ -92,7 +77,7 @@ def build_context(files: Mapping[str, Path | bytes]) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _files_under(root: Path, excludes: frozenset[str] = frozenset()) -> list[Path]:
+def files_under(root: Path, excludes: frozenset[str] = frozenset()) -> list[Path]:
     return [
         p
         for p in root.rglob("*")
@@ -133,10 +118,10 @@ def ensure_gateway(client: docker.DockerClient) -> str:
     """The gateway image (fake services + capture); inputs are its Dockerfile and harness/services."""
     base_id = ensure_base(client)
     pkg = REPO_ROOT / "harness"
-    sources = [pkg / "__init__.py", pkg / "model.py", *_files_under(pkg / "services")]
-    sources += [p for p in _files_under(IMAGES_DIR / "gateway") if p.suffix != ".crt"]
+    sources = [pkg / "__init__.py", pkg / "model.py", *files_under(pkg / "services")]
+    sources += [p for p in files_under(IMAGES_DIR / "gateway") if p.suffix != ".crt"]
     inputs = {str(p.relative_to(REPO_ROOT)): p for p in sources} | _trust_anchors("sandbox_images/gateway/")
-    tag = f"{LABEL}/gateway:{_digest_map(inputs, base_id)}"
+    tag = f"{LABEL}/gateway:{digest_map(inputs, base_id)}"
     with build_context(inputs) as context:
         return ensure_built(client, tag, context, "sandbox_images/gateway/Dockerfile")
 
@@ -147,25 +132,8 @@ def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
     folder = IMAGES_DIR / runtime
     if not (folder / "Dockerfile").is_file():
         raise TargetError(f"no runner image for runtime {runtime!r}")
-    inputs = {str(p.relative_to(folder)): p for p in _files_under(folder) if p.suffix != ".crt"}
+    inputs = {str(p.relative_to(folder)): p for p in files_under(folder) if p.suffix != ".crt"}
     inputs |= _trust_anchors("")
-    tag = f"{LABEL}/runner-{runtime}:{_digest_map(inputs, base_id)}"
+    tag = f"{LABEL}/runner-{runtime}:{digest_map(inputs, base_id)}"
     with build_context(inputs) as context:
         return ensure_built(client, tag, context, "Dockerfile")
-
-
-def ensure_target(client: docker.DockerClient, target: TargetSpec) -> str:
-    """Install the target into its runner image (the install phase, with registry access)."""
-    runner = ensure_runner(client, target.runtime)
-    source = Path(target.source_dir)
-    files = _files_under(source, _TARGET_EXCLUDES)
-    inputs: dict[str, Path | bytes] = {str(p.relative_to(source)): p for p in files}
-    tag = f"{LABEL}/target-{target.name.lower()}:{_digest_map(inputs, runner)}"
-    dockerfile = _TARGET_DOCKERFILE.format(runner=runner, install=_INSTALL_STEP[target.runtime])
-    inputs[_TARGET_DOCKERFILE_NAME] = dockerfile.encode()
-    inputs[".dockerignore"] = f"{_TARGET_DOCKERFILE_NAME}\n.dockerignore\n".encode()
-    with build_context(inputs) as context:
-        try:
-            return ensure_built(client, tag, context, _TARGET_DOCKERFILE_NAME)
-        except SandboxError as exc:
-            raise TargetError(f"installing {target.name} failed: {exc}") from None

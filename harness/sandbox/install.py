@@ -1,10 +1,16 @@
-"""The install phase for registry targets: ``npm:`` and ``pypi:`` packages built into images.
+"""The install phase: registry packages and local projects built into images.
 
 Installing happens in ``docker build``, the only step with registry access; the run that
-follows has none. The image tag hashes the runner image, the package and its exact
-version, so auditing the same version again installs nothing. The build also records
-what was installed (version, integrity, dependency count, install scripts that ran, the
-entry point), read back out of the image by a throwaway container without network.
+follows has none. The image tag hashes the runner image and every input (for packages,
+their exact version), so auditing the same thing again installs nothing. The build also
+records what was installed (version, integrity, dependency count, the packages with
+install scripts, the entry point), read back out of the image by a throwaway container
+without network.
+
+npm lifecycle scripts are package code, so they never run in the build, where the network
+is real: npm installs with ``--ignore-scripts`` and the scripts the record lists run later
+inside the sandbox, watched like the server (:data:`LIFECYCLE_COMMAND`). pip has no such
+switch: an sdist runs its build backend at build time, and the record names each one.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -19,30 +26,40 @@ import docker.errors
 
 from harness.errors import SandboxError, TargetError
 from harness.model import TargetSpec
-from harness.sandbox.images import LABEL, build_context, ensure_built, ensure_runner, ensure_target
+from harness.sandbox.images import (
+    LABEL,
+    build_context,
+    digest_map,
+    ensure_built,
+    ensure_runner,
+    files_under,
+)
 
 APP_DIR = "/usr/src/app"
 INSTALL_RECORD = f"{APP_DIR}/.install.json"
 
 _NPM_RECORD = r"""
 const fs = require("fs");
-const name = process.argv[2];
-const manifest = JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`, "utf8"));
-const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+const name = process.argv[2];  // "." for a local project: the root is the package
+const dir = name === "." ? "." : `node_modules/${name}`;
+const manifest = JSON.parse(fs.readFileSync(`${dir}/package.json`));
+const lock = fs.existsSync("package-lock.json") ? JSON.parse(fs.readFileSync("package-lock.json")) : {};
 const packages = lock.packages || {};
-const short = name.split("/").pop();
+const short = (manifest.name || "").split("/").pop();
 const bins = typeof manifest.bin === "string" ? { [short]: manifest.bin } : manifest.bin || {};
 const pick = bins[short] ? short : Object.keys(bins)[0];
-const entry = pick ? ["node", `/usr/src/app/node_modules/${name}/${bins[pick]}`]
-                   : ["node", `/usr/src/app/node_modules/${name}/${manifest.main || "index.js"}`];
+const entry = name === "." ? null
+  : pick ? ["node", `/usr/src/app/node_modules/${name}/${bins[pick]}`]
+  : ["node", `/usr/src/app/node_modules/${name}/${manifest.main || "index.js"}`];
+const own = name === "." && ["preinstall", "install", "postinstall"].some((s) => (manifest.scripts || {})[s]);
 const scripts = Object.entries(packages)
   .filter(([k, v]) => k && v.hasInstallScript)
   .map(([k]) => k.split("node_modules/").pop());
 process.stdout.write(JSON.stringify({
-  manager: "npm", package: name, version: manifest.version, entry,
-  integrity: (packages[`node_modules/${name}`] || {}).integrity || null,
-  dependencies: Object.keys(packages).filter((k) => k).length - 1,
-  install_scripts: scripts,
+  manager: "npm", package: manifest.name || "(project)", version: manifest.version || null, entry,
+  integrity: name === "." ? null : (packages[`node_modules/${name}`] || {}).integrity || null,
+  dependencies: Math.max(Object.keys(packages).filter((k) => k).length - (name === "." ? 0 : 1), 0),
+  install_scripts: own ? [manifest.name || "(project)", ...scripts] : scripts,
 }));
 """
 
@@ -56,23 +73,27 @@ mine = [i for i in report["install"] if i["metadata"]["name"].lower().replace("_
 scripts = [e.name for e in metadata.distribution(name).entry_points if e.group == "console_scripts"]
 pick = wanted if wanted in scripts else (scripts[0] if scripts else None)
 hashes = (mine[0].get("download_info", {}).get("archive_info", {}).get("hashes", {}) if mine else {})
+# an sdist is built on install: its build backend (setup.py) runs code, like an npm install script
+built = [i["metadata"]["name"] for i in report["install"]
+         if not i.get("download_info", {}).get("url", ".whl").endswith(".whl")]
 print(json.dumps({
     "manager": "pip", "package": name, "version": metadata.version(name),
     "entry": [f"/opt/venv/bin/{pick}"] if pick else ["python3", "-m", wanted.replace("-", "_")],
     "integrity": ("sha256:" + hashes["sha256"]) if "sha256" in hashes else None,
     "dependencies": len(report["install"]) - 1,
-    "install_scripts": [],
+    "install_scripts": built,
 }))
 """
 
+_NPM_INSTALL = "npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error"
 _DOCKERFILES = {
-    "npm": """\
-FROM {runner}
+    "npm": f"""\
+FROM {{runner}}
 WORKDIR /usr/src/app
 COPY record.js /tmp/record.js
-RUN echo '{{"name":"app","private":true}}' > package.json \\
- && npm install --omit=dev --no-audit --no-fund --loglevel=error {package}@{version} \\
- && node /tmp/record.js {package} > {record} && rm /tmp/record.js
+RUN echo '{{{{"name":"app","private":true}}}}' > package.json \\
+ && {_NPM_INSTALL} {{package}}@{{version}} \\
+ && node /tmp/record.js {{package}} > {{record}} && rm /tmp/record.js && chown -R node:node /usr/src/app
 USER node
 """,
     "pypi": """\
@@ -84,6 +105,34 @@ RUN pip install --quiet --report /tmp/pip-report.json {package}=={version} \\
 USER node
 """,
 }
+_PROJECT_RECORD = ".record.cjs"  # CommonJS whatever the project's "type" says
+_PROJECT_INSTALL = {
+    "node": f"RUN {_NPM_INSTALL} \\\n"
+    f" && node {_PROJECT_RECORD} . > {INSTALL_RECORD} && rm {_PROJECT_RECORD} \\\n"
+    f" && chown -R node:node {APP_DIR}",
+    "python": "RUN if [ -f requirements.txt ]; then pip install --quiet -r requirements.txt; fi \\\n"
+    " && if [ -f pyproject.toml ] || [ -f setup.py ]; then pip install --quiet .; fi",
+}
+_PROJECT_DOCKERFILE = """\
+FROM {runner}
+COPY . /usr/src/app
+WORKDIR /usr/src/app
+{install}
+USER node
+"""
+_PROJECT_DOCKERFILE_NAME = ".build.Dockerfile"
+_PROJECT_EXCLUDES = frozenset({"scenario.toml", "node_modules", ".git", "package-lock.json"})
+
+LIFECYCLE_COMMAND = [
+    "npm",
+    "rebuild",
+    "--foreground-scripts",
+    "--cache",
+    "/tmp/.npm",
+    "--logs-dir",
+    "/tmp/.npm",
+]
+"""Inside the sandbox: the install scripts of every dependency, and of a local project itself."""
 
 
 def _read_record(client: docker.DockerClient, image: str, attempts: int = 3) -> dict[str, Any]:
@@ -146,6 +195,27 @@ def _local_image(client: docker.DockerClient, reference: str) -> tuple[str, dict
     return str(image.id), record
 
 
+def ensure_project(client: docker.DockerClient, target: TargetSpec) -> tuple[str, dict[str, Any] | None]:
+    """A local project (scenario or path) installed into its runner image, and its record (Node)."""
+    runner = ensure_runner(client, target.runtime)
+    source = Path(target.source_dir)
+    inputs: dict[str, Path | bytes] = {
+        str(p.relative_to(source)): p for p in files_under(source, _PROJECT_EXCLUDES)
+    }
+    dockerfile = _PROJECT_DOCKERFILE.format(runner=runner, install=_PROJECT_INSTALL[target.runtime])
+    inputs[_PROJECT_DOCKERFILE_NAME] = dockerfile.encode()
+    inputs[".dockerignore"] = f"{_PROJECT_DOCKERFILE_NAME}\n.dockerignore\n".encode()
+    if target.runtime == "node":
+        inputs[_PROJECT_RECORD] = _NPM_RECORD.encode()
+    tag = f"{LABEL}/target-{target.name.lower()}:{digest_map(inputs, runner)}"
+    with build_context(inputs) as context:
+        try:
+            ensure_built(client, tag, context, _PROJECT_DOCKERFILE_NAME)
+        except SandboxError as exc:
+            raise TargetError(f"installing {target.name} failed: {exc}") from None
+    return tag, _read_record(client, tag) if target.runtime == "node" else None
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What the sandbox runs: the image, the command (None: the image's own) and the install record."""
@@ -155,11 +225,19 @@ class Prepared:
     working_dir: str | None
     record: dict[str, Any] | None
 
+    @property
+    def lifecycle_scripts(self) -> bool:
+        """Whether npm install scripts, skipped in the build, must run in the sandbox first."""
+        return bool(
+            self.record and self.record.get("manager") == "npm" and self.record.get("install_scripts")
+        )
+
 
 def prepare(client: docker.DockerClient, target: TargetSpec) -> Prepared:
     """Run the install phase for any kind of target."""
     if target.kind in ("scenario", "path"):
-        return Prepared(ensure_target(client, target), [*target.command, *target.args], APP_DIR, None)
+        image, project = ensure_project(client, target)
+        return Prepared(image, [*target.command, *target.args], APP_DIR, project)
     if target.kind == "docker":
         image, record = _local_image(client, target.package or "")
         return Prepared(image, list(target.args) or None, None, record)

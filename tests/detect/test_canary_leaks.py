@@ -1,6 +1,6 @@
 from harness.detect import Credential, Evidence
 from harness.detect.canary_leaks import CanaryLeakDetector
-from harness.model import Event, Severity, ToolCall
+from harness.model import Event, PhaseStarted, Severity, ToolCall
 from tests import factories as f
 
 TOKEN = "qx7t2m9klp4a"
@@ -78,6 +78,23 @@ def test_environment_credential_sent_anywhere_but_the_declared_service_is_critic
     assert finding.kind == "credential_exfiltration" and finding.severity is Severity.CRITICAL
     assert finding.destination == "paste.example" and finding.call_id is None
     assert "env TOKEN" in finding.title
+
+
+def test_a_credential_leak_is_placed_in_the_call_or_phase_it_left_during():
+    secret = "fe86d1f1d71a"
+    events = [
+        PhaseStarted(0.5, "install"),
+        f.http("stats.example", secret.encode(), ts=0.6),
+        PhaseStarted(1.0, "calls"),
+        f.started("call-1-a", "lookup", 2.0),
+        f.http("paste.example", secret.encode(), conn_id="c2", ts=2.1),
+        f.finished("call-1-a", 2.2),
+    ]
+    first, second = _detect([], events, env=(secret,))
+    assert (first.phase, first.call_id, first.tool) == ("install", None, None)
+    assert "during install" in first.title
+    assert (second.phase, second.call_id, second.tool) == (None, "call-1-a", "lookup")
+    assert "during lookup (call-1-a)" in second.title
 
 
 def test_a_planted_key_file_may_go_nowhere_not_even_to_the_declared_service():
