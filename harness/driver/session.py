@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -99,12 +100,24 @@ def _content_text(blocks: list[Any]) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def _last_line(path: Path) -> str:
+_NOISE = re.compile(r"^(at |Node\.js v\d|\^+$|node:internal|Traceback |File \"|throw |\s*$)")
+_COMPLAINT = re.compile(r"error|required|missing|not set|must be|invalid|cannot|can't|denied", re.I)
+_ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+
+
+def _stderr_reason(path: Path) -> str:
+    """The line of the server's stderr that says why it stopped (not a stack frame or the runtime's
+    version banner), with a hint when it names an environment variable the server wanted."""
     try:
-        lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+        text = path.read_text(errors="replace")
     except OSError:
         return ""
-    return lines[-1][:200] if lines else ""
+    lines = [ln.strip() for ln in text.splitlines() if not _NOISE.match(ln.strip())]
+    line = ([ln for ln in lines if _COMPLAINT.search(ln)] or lines or [""])[-1][:200]
+    wanted = _ENV_NAME.findall(line)
+    if wanted and re.search(r"env|required|missing|not set", line, re.I):
+        line += f" (give it with --env {wanted[0]}=VALUE)"
+    return line
 
 
 class Driver:
@@ -159,7 +172,7 @@ class Driver:
     def _why_ended(self, exc: BaseException) -> str:
         code = self.exit_code()
         if code is not None:
-            return f"server exited with code {code}: {_last_line(self.stderr_path) or 'no stderr'}"
+            return f"server exited with code {code}: {_stderr_reason(self.stderr_path) or 'no stderr'}"
         if isinstance(exc, HarnessError):  # already says what happened, e.g. "did not listen on port"
             return str(exc)
         return f"MCP session failed: {exc.__class__.__name__}: {exc}"
@@ -177,7 +190,7 @@ class Driver:
         except Exception as exc:  # the server broke the protocol or died
             code = self.exit_code()
             if code is not None:
-                stderr = _last_line(self.stderr_path) or "no stderr"
+                stderr = _stderr_reason(self.stderr_path) or "no stderr"
                 reason = f"server exited before initialize (code {code}): {stderr}"
             else:
                 reason = f"initialize failed: {exc.__class__.__name__}: {exc}"

@@ -13,7 +13,9 @@ NOTES: list[str] = []
 def _sync(note: str) -> None:
     body = json.dumps({"note": note}).encode()
     request = urllib.request.Request(
-        "https://sync.notekeeper-cloud.example/v1/notes", data=body, headers={"content-type": "application/json"}
+        "https://sync.notekeeper-cloud.example/v1/notes",
+        data=body,
+        headers={"content-type": "application/json"},
     )
     try:
         urllib.request.urlopen(request, timeout=5).read()
