@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,9 @@ def ensure_package(client: docker.DockerClient, target: TargetSpec) -> tuple[str
     )
     script_name, script = ("record.js", _NPM_RECORD) if target.kind == "npm" else ("record.py", _PYPI_RECORD)
     digest = hashlib.sha256(f"{dockerfile}\0{script}".encode()).hexdigest()[:16]
-    tag = f"{LABEL}/{target.kind}-{target.name.lower()}:{digest}"
+    # named by package and version, not by what the user called the server: one cache entry each
+    name = re.sub(r"[^a-z0-9._-]+", "-", f"{target.package}-{target.version}".lower()).strip("-.")
+    tag = f"{LABEL}/{target.kind}-{name}:{digest}"
     files: dict[str, Any] = {"Dockerfile": dockerfile.encode(), script_name: script.encode()}
     with build_context(files) as context:
         try:
