@@ -1,3 +1,5 @@
+import re
+
 from harness.canary import CanaryFactory
 from harness.sandbox.bait import changed_files, plant_bait
 
@@ -13,7 +15,11 @@ def test_every_bait_file_carries_a_registered_token_and_names_nothing_of_ours(tm
     everything = "".join(contents.values()) + bait.dotenv.read_text()
     for token in bait.credentials:
         assert token in everything.lower()
-    assert not any(word in everything.lower() for word in ("canary", "harness", "sandbox", "mcp"))
+    # random key material may spell anything ("mcp" turns up in ~6% of keys); the words around it may not
+    prose = re.sub(r"[A-Za-z0-9+/=_-]{20,}", " ", everything.lower())
+    for token in bait.credentials:
+        prose = prose.replace(token, " ")
+    assert not any(word in prose for word in ("canary", "harness", "sandbox", "mcp"))
 
 
 def test_only_files_the_server_changed_or_created_are_reported(tmp_path):
