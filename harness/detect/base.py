@@ -47,10 +47,12 @@ def default_detectors() -> list[Detector]:
     from harness.detect.host import HostBehaviourDetector
     from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
     from harness.detect.outputs import OutputInjectionDetector
+    from harness.detect.undecoded import UndecodedPayloadDetector
 
     return [
         CanaryLeakDetector(),
         UnexpectedEgressDetector(),
+        UndecodedPayloadDetector(),
         ToolPoisoningDetector(),
         DefinitionChangeDetector(),
         OutputInjectionDetector(),

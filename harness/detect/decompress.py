@@ -1,5 +1,6 @@
-"""Bounded decompression of hostile streams: gzip and zlib by magic number, raw deflate and brotli
-(which have none) only when they decode cleanly to their end or to the layer cap.
+"""Bounded decompression of hostile streams: gzip and zlib by magic number, deflated zip entries by
+their local header, raw deflate and brotli (which have none) only when they decode cleanly to
+their end or to the layer cap.
 
 Input is fed in chunks that start tiny and grow fourfold, and every byte read or written is
 charged to the caller's :class:`Budget`, so a flood of fake magic numbers or a decompression
@@ -8,6 +9,7 @@ bomb costs time linear in the budget; no layer grows past :data:`MAX_LAYER`. Pur
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Callable, Iterator
 
@@ -21,6 +23,11 @@ _HEADERS_WITHIN = 64 << 10
 _SLACK = 8
 """Bytes a headless stream may leave unread: random data sometimes parses as a short whole stream."""
 _GZIP = b"\x1f\x8b\x08"
+_ZIP = b"PK\x03\x04"
+_ZIP_HEADER = struct.Struct("<4sHHHHHIIIHH")
+"""A zip local file header: signature, version, flags, method, time, date, crc, both sizes, and the
+lengths of the name and extra field that follow it."""
+_MAX_ENTRIES = 256
 
 
 class Budget:
@@ -134,3 +141,21 @@ def streams(
         if found:
             yield found
         at = data.find(_GZIP, at + 1)
+    yield from _zip_entries(data, view, budget)
+
+
+def _zip_entries(data: bytes, view: memoryview, budget: Budget) -> Iterator[tuple[str, bytes]]:
+    """The deflated entries of a zip archive, read from their local headers (a capture may hold only
+    the start of an archive, so the central directory at its end is not needed). Stored entries
+    are already plain bytes in the layer."""
+    at = data.find(_ZIP)
+    for _ in range(_MAX_ENTRIES):
+        if at < 0 or budget.left <= 0 or len(data) - at < _ZIP_HEADER.size:
+            return
+        fields = _ZIP_HEADER.unpack_from(data, at)
+        method, name_length, extra_length = fields[3], fields[9], fields[10]
+        if method == 8:
+            out, _ = _inflate(view[at + _ZIP_HEADER.size + name_length + extra_length :], -15, budget)
+            if out:
+                yield "zip", out
+        at = data.find(_ZIP, at + 4)

@@ -1,23 +1,28 @@
-"""Find canary tokens in bytes however they were dressed: case, reversal, UTF-16, hex, base32,
-base64, percent and JSON escapes, quoted-printable, HTML entities, gzip, zlib, raw deflate and
-brotli, nested up to a few layers.
+"""Find canary tokens in bytes however they were dressed: case, reversal, letter rotations (rot13
+and the other 24), UTF-16, hex (plain, separated, ``0x`` arrays), decimal byte lists, base32,
+base64, base85/Ascii85, percent, JSON, octal and HTML escapes, quoted-printable, gzip, zlib, raw
+deflate, brotli and zip entries, nested up to a few layers.
 
 Two passes per layer keep the cost linear in the captured bytes:
 
-1. *Direct*: one Aho-Corasick automaton over every token's plain, reversed, UTF-16, hex, base32
-   (five alignments) and base64/base64url (three alignments) renderings, run only over spans of
-   the characters those renderings use (found at C speed), so an encoding the peel below misses
-   is still caught wherever it is a fixed function of the token. An unaligned base32/base64
-   rendering pins only the middle of the token, so such a match counts only once the
-   surrounding block decodes to the whole token: near-miss tokens never match.
-2. *Peel*: regions that look encoded (long base64/hex/base32 runs, escapes, compressed streams
-   at the start of a layer, after a header block or behind a gzip magic) are decoded and
-   scanned again; the chain of decodings is recorded (``gzip`` -> ``base64`` ->
-   ``json-escape``) so a reviewer can reproduce the hit.
+1. *Direct*: one Aho-Corasick automaton over every token's plain, reversed, rotated, UTF-16, hex,
+   base32 (five alignments) and base64/base64url (three alignments) renderings, run only over
+   spans of the characters those renderings use (found at C speed), so an encoding the peel
+   below misses is still caught wherever it is a fixed function of the token. An unaligned
+   base32/base64 rendering pins only the middle of the token, so such a match counts only once
+   the surrounding block decodes to the whole token: near-miss tokens never match.
+2. *Peel*: regions that look encoded (long base64/hex/base32/base85 runs, escapes and byte lists,
+   compressed streams at the start of a layer, after a header block, behind a gzip magic or a
+   zip entry header) are decoded and scanned again; the chain of decodings is recorded
+   (``gzip`` -> ``base64`` -> ``json-escape``) so a reviewer can reproduce the hit. Patterns
+   whose regex would walk every byte are first looked for at C speed (a translated mask, a
+   literal-led hint).
 
 Every byte the peel decodes, and every byte a decompressor reads (:mod:`harness.detect.decompress`),
 is charged to one budget per scan (a few times the input plus one layer), so hostile input costs
-linear time and memory; past the budget the scan keeps what it found. Pure: bytes in, hits out.
+linear time and memory; past the budget the scan keeps what it found and says it is incomplete
+(:attr:`Scan.complete`), which the report turns into an ``undecoded_payload`` finding. Pure:
+bytes in, hits out.
 """
 
 from __future__ import annotations
@@ -71,6 +76,26 @@ _QP = re.compile(rb"=(?:\r?\n|[0-9A-F]{2})")
 _ENTITY = re.compile(rb"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
 """Numeric and the five XML entities, ``;`` required: ``html.unescape`` costs a call per ``&``."""
 _NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
+_SEPARATED_HEX = re.compile(rb"[0-9a-fA-F]{2}(?:[:\- ,.][0-9a-fA-F]{2}){7,}")
+"""``de:ad:be:ef`` (and ``-``, space, comma or dot between bytes), as hexdumps and MAC-style dumps write."""
+_HEX_PAIR_MASK = bytes(
+    104 if chr(b) in "0123456789abcdefABCDEF" else 115 if chr(b) in ":- ,." else 32 for b in range(256)
+)
+"""Hex digits -> ``h``, byte separators -> ``s``: four separated pairs are then one ``find`` away."""
+_PREFIXED_HEX = re.compile(rb"0[xX][0-9a-fA-F]{1,2}(?:\s*,\s*0[xX][0-9a-fA-F]{1,2}){7,}")
+"""``0x71, 0x78, ...``: a C or JavaScript byte array."""
+_BYTE_LIST = re.compile(rb"\d{1,3}(?:\s*,\s*\d{1,3}){7,}")
+"""``113,120,55,...``: a byte array as JSON (Node's ``Buffer.toJSON``), Python or ``Uint8Array`` writes it."""
+_BYTE_LIST_HINT = re.compile(rb",\s*\d{1,3}\s*,\s*\d{1,3}\s*,")
+"""Starts with a literal, so it is found at C speed; the full pattern runs only where it is."""
+_OCTAL = re.compile(rb"\\([0-3][0-7]{2})")
+_ASCII85 = re.compile(rb"<~([!-uz\s]{10,}?)~>")
+_BASE85_ONLY = b"!#$%&()*;<>?@^`{|}~"
+_BASE85_MASK = _mask(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-=_" + _BASE85_ONLY)
+"""RFC 1924 / git base85; runs that are all base64 alphabet are left to the base64 decoders."""
+_NOT_BASE85_ONLY = bytes(b for b in range(256) if b not in _BASE85_ONLY)
+_MIN_BASE85 = 15
+"""A 12-character token is 15 base85 characters."""
 _TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
 """NUL counts as text so UTF-16 is peeled like ASCII."""
 
@@ -111,11 +136,17 @@ def _aligned(
             yield encoded[first * out : last * out].decode(), 0 if whole else out
 
 
+def _rotated(text: str, shift: int) -> str:
+    return "".join(chr((ord(c) - 97 + shift) % 26 + 97) if "a" <= c <= "z" else c for c in text)
+
+
 def _forms(token: str) -> Iterator[tuple[str, _Form]]:
     """Every direct rendering of a lower-case token, keyed by its lower-cased text."""
     raw = token.encode()
     yield token, _Form(token, "")
     yield token[::-1], _Form(token, "reversed")
+    for shift in range(1, 26):  # rot13 and every other letter rotation: a whole family, not one trick
+        yield _rotated(token, shift), _Form(token, "rot13" if shift == 13 else f"rot{shift}")
     yield raw.hex(), _Form(token, "hex")
     for codec in ("utf-16-le", "utf-16-be"):
         yield token.encode(codec).decode("latin-1"), _Form(token, "utf-16")
@@ -288,11 +319,50 @@ def _unentity(match: re.Match[bytes]) -> bytes:
     return _character(code) if code <= 0x10FFFF else match.group()
 
 
+def _separated_hex(data: bytes) -> bytes:
+    return _SEPARATED_HEX.sub(
+        lambda m: bytes.fromhex(re.sub(rb"[^0-9a-fA-F]", b"", m.group()).decode()), data
+    )
+
+
+def _prefixed_hex(data: bytes) -> bytes:
+    return _PREFIXED_HEX.sub(
+        lambda m: bytes(int(x, 16) for x in re.findall(rb"0[xX]([0-9a-fA-F]{1,2})", m.group())), data
+    )
+
+
+def _byte_list(data: bytes) -> bytes:
+    def unlist(match: re.Match[bytes]) -> bytes:
+        values = [int(x) for x in re.findall(rb"\d+", match.group())]
+        return bytes(values) if max(values) <= 255 else match.group()
+
+    return _BYTE_LIST.sub(unlist, data)
+
+
+def _octal(data: bytes) -> bytes:
+    return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8)]), data)
+
+
+def _ascii85(data: bytes) -> bytes:
+    def unwrap(match: re.Match[bytes]) -> bytes:
+        try:
+            return base64.a85decode(match.group(1), ignorechars=b" \t\r\n")
+        except ValueError:
+            return match.group()
+
+    return _ASCII85.sub(unwrap, data)
+
+
 _ESCAPES: tuple[tuple[str, re.Pattern[bytes], Callable[[bytes], bytes]], ...] = (
     ("percent", _PERCENT, _percent),
     ("json-escape", _JSON_ESCAPE, _json),
     ("quoted-printable", _QP, quopri.decodestring),
     ("html-entities", _ENTITY, _entities),
+    ("hex", _SEPARATED_HEX, _separated_hex),
+    ("hex", _PREFIXED_HEX, _prefixed_hex),
+    ("byte-list", _BYTE_LIST, _byte_list),
+    ("octal-escape", _OCTAL, _octal),
+    ("ascii85", _ASCII85, _ascii85),
 )
 """Textual escapes; in binary data they only match by chance, so only text layers are unescaped."""
 
@@ -307,10 +377,47 @@ def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], byt
     for name, pattern, decode in _ESCAPES:
         if budget.left <= 0:
             return
-        if pattern.search(data):
+        if _hinted(pattern, data) and pattern.search(data):
             decoded = decode(data)
             budget.spend(len(decoded))
             yield (name,), decoded
+    yield from _base85(data, budget)
+
+
+def _hinted(pattern: re.Pattern[bytes], data: bytes) -> bool:
+    """A cheap necessary condition for the patterns whose own search would walk every byte."""
+    if pattern is _SEPARATED_HEX:
+        return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhshh") >= 0
+    if pattern is _BYTE_LIST:
+        return _BYTE_LIST_HINT.search(data) is not None
+    return True
+
+
+def _base85(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """Base85 runs (RFC 1924 and Ascii85 alphabets), each decoded whole: a run is one string value."""
+    if not data.translate(None, _NOT_BASE85_ONLY):
+        return  # no character only base85 uses: base64 and plain text are peeled elsewhere
+    for count, (start, end) in enumerate(_spans(data.translate(_BASE85_MASK), _MIN_BASE85)):
+        if count >= _MAX_RUNS or budget.left <= 0:
+            return
+        run = data[start:end]
+        if not run.translate(None, _NOT_BASE85_ONLY):
+            continue
+        for name, decode in (("base85", base64.b85decode), ("ascii85", base64.a85decode)):
+            try:
+                decoded = decode(run)
+            except ValueError:
+                continue
+            budget.spend(len(decoded))
+            yield (name,), decoded
+
+
+@dataclass(frozen=True)
+class Scan:
+    hits: list[Hit]
+    """Every distinct (token, decoding chain); the shortest chains come first."""
+    complete: bool
+    """False when the decode budget ran out: what was not decoded may hide a token."""
 
 
 class CanaryMatcher:
@@ -321,10 +428,15 @@ class CanaryMatcher:
 
     def scan(self, data: bytes, *, max_depth: int = MAX_DEPTH) -> list[Hit]:
         """Every distinct (token, decoding chain) in ``data``; the shortest chains come first."""
+        return self.examine(data, max_depth=max_depth).hits
+
+    def examine(self, data: bytes, *, max_depth: int = MAX_DEPTH) -> Scan:
+        """The hits in ``data`` and whether all of it could be decoded within the budget."""
         hits: dict[tuple[str, tuple[str, ...]], Hit] = {}
+        budget = Budget(_BUDGET_FACTOR * len(data) + MAX_LAYER)
         if self._automaton is not None:
-            self._scan_layer(data, (), max_depth, hits, Budget(_BUDGET_FACTOR * len(data) + MAX_LAYER))
-        return sorted(hits.values(), key=lambda h: len(h.chain))
+            self._scan_layer(data, (), max_depth, hits, budget)
+        return Scan(sorted(hits.values(), key=lambda h: len(h.chain)), budget.left > 0)
 
     def _scan_layer(
         self,

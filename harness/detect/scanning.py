@@ -20,6 +20,8 @@ class ScannedFlow:
     flow: Flow
     hits: tuple[Hit, ...]
     """Distinct tokens found, each with its shortest decoding chain."""
+    complete: bool = True
+    """False when the flow was too costly to decode fully (a token may hide in the rest)."""
 
 
 _cache: weakref.WeakKeyDictionary[Evidence, list[ScannedFlow]] = weakref.WeakKeyDictionary()
@@ -43,8 +45,9 @@ def scanned_flows(evidence: Evidence) -> list[ScannedFlow]:
     scanned = []
     for flow in _flows(evidence):
         first: dict[str, Hit] = {}
-        for hit in matcher.scan(flow.payload):
+        result = matcher.examine(flow.payload)
+        for hit in result.hits:
             first.setdefault(hit.token, hit)
-        scanned.append(ScannedFlow(flow, tuple(first.values())))
+        scanned.append(ScannedFlow(flow, tuple(first.values()), result.complete))
     _cache[evidence] = scanned
     return scanned

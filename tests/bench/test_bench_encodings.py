@@ -46,3 +46,11 @@ def test_bench_scan_32_mib_with_500_tokens(benchmark):
     assert hits == sum(1 for n in range(len(flows)) if n % 4 == 3 and n % 16 == 3)
     if benchmark.stats is not None:  # None when benchmarks are disabled (a plain test run)
         benchmark.extra_info["MB_per_s"] = round(SIZE / 1e6 / benchmark.stats.stats.mean, 1)
+
+
+def test_bench_hostile_flood_of_gzip_magic_numbers(benchmark):
+    """600 KB of fake gzip headers: each start is tried, so re-reading the rest each time would be
+    quadratic (it once took minutes); linear, this is a fraction of a second."""
+    matcher = CanaryMatcher([new_token()])
+    flood = b"\x1f\x8b\x08" * 200_000
+    benchmark.pedantic(matcher.scan, args=(flood,), rounds=3, iterations=1)
