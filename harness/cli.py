@@ -1,4 +1,5 @@
-"""Command line: ``mcp-harness audit TARGET``, ``mcp-harness images``, ``mcp-harness clean``.
+"""Command line: ``mcp-harness audit TARGET``, ``mcp-harness compare OLD NEW``, ``mcp-harness images``,
+``mcp-harness clean``.
 
 Exit codes: 0 clean, 1 findings, 2 the audit could not be completed (bad
 input, broken server, or a harness failure; the reason is printed and, once a
@@ -19,6 +20,7 @@ from types import FrameType
 
 import anyio
 
+from harness.compare import compare, load_report
 from harness.driver.session import DriveOptions
 from harness.errors import HarnessError, TargetError
 from harness.model import AuditResult, AuditStatus, TargetSpec
@@ -70,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--init-timeout", type=float, default=90.0, help="seconds to wait for initialize")
     run.add_argument("--call-timeout", type=float, default=30.0, help="seconds to wait for each call")
     run.add_argument("--rounds", type=int, default=2, help="calls per tool, each with fresh canaries")
+    diff = sub.add_parser(
+        "compare", help="behaviour drift between two audits of a connector; exit 0 none, 1 drift, 2 bad input"
+    )
+    diff.add_argument("baseline", type=Path, help="the approved run (its directory or report.json)")
+    diff.add_argument("candidate", type=Path, help="the run to check against it")
     sub.add_parser("images", help="build the sandbox images (offline-capable) if their inputs changed")
     sub.add_parser("clean", help="remove containers left behind by killed runs")
     return parser
@@ -187,6 +194,18 @@ def _config_server(
     return IndexEntry(name, result.exit_code, verdict, result.reason, report, len(result.findings))
 
 
+def _compare(args: argparse.Namespace) -> int:
+    baseline, candidate = load_report(args.baseline), load_report(args.candidate)
+    drift = compare(baseline, candidate)
+    names = f"{baseline.get('target')} -> {candidate.get('target')}"
+    if not drift:
+        print(f"NO DRIFT: {names} behave alike")
+        return 0
+    print(f"DRIFT: {len(drift)} change{'s' if len(drift) != 1 else ''} from {names}")
+    print("\n".join(f"  {d}" for d in drift))
+    return 1
+
+
 def _images() -> int:
     client = docker_client()
     print(ensure_gateway(client))
@@ -210,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "audit":
             return _audit(args)
+        if args.command == "compare":
+            return _compare(args)
         return _images() if args.command == "images" else _clean()
     except HarnessError as exc:
         print(f"mcp-harness: error: {exc}", file=sys.stderr)

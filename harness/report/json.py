@@ -14,7 +14,8 @@ Layout (``schema_version`` 1):
   ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
 - ``install``: what the install phase put in the image (``manager``, ``package``, ``version``,
-  ``integrity``, ``dependencies``, ``install_scripts``, ``entry``), null for local scenarios
+  ``integrity``, ``dependencies``, ``install_scripts``, ``entry``; ``scripts_ran_in_sandbox`` and
+  ``scripts_exit_code`` when npm install scripts ran in the sandbox), null for local Python projects
 - ``artifacts``: file names in the run directory (event log, capture, server stderr)
 """
 
