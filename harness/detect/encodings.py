@@ -1,7 +1,7 @@
 """Find canary tokens in bytes however they were dressed: case, reversal, letter rotations (rot13
 and the other 24), UTF-16, hex (plain, separated, ``0x`` arrays), decimal byte lists, base32,
-base64, base85/Ascii85, percent, JSON, octal and HTML escapes, quoted-printable, gzip, zlib, raw
-deflate, brotli and zip entries, nested up to a few layers.
+base64, base85/Ascii85, percent, JSON, octal and HTML escapes, quoted-printable, one-byte XOR,
+gzip, zlib, raw deflate, brotli and zip entries, nested up to a few layers.
 
 Two passes per layer keep the cost linear in the captured bytes:
 
@@ -31,6 +31,7 @@ import base64
 import binascii
 import quopri
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -96,6 +97,13 @@ _BASE85_MASK = _mask(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 _NOT_BASE85_ONLY = bytes(b for b in range(256) if b not in _BASE85_ONLY)
 _MIN_BASE85 = 15
 """A 12-character token is 15 base85 characters."""
+_XOR_PLAINS = (0x20, 0x22, 0x65, 0x00)
+"""What a text's most frequent bytes usually are: space, quote, ``e``, the NUL of UTF-16."""
+_XOR_TABLES = [bytes(b ^ key for b in range(256)) for key in range(256)]
+_WORD_BYTES = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "{}:,.\n\0'
+_WORDY = 0.8
+_BETTER = 0.1
+_HEADERS_WITHIN = 64 << 10
 _TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
 """NUL counts as text so UTF-16 is peeled like ASCII."""
 
@@ -372,6 +380,7 @@ def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], byt
     for kind, decoded in streams(data, budget, lambda view: not _printable(view)):
         yield (kind,), decoded
     yield from _runs(data, budget)
+    yield from _xored(data, budget)
     if not _printable(data):
         return
     for name, pattern, decode in _ESCAPES:
@@ -382,6 +391,36 @@ def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], byt
             budget.spend(len(decoded))
             yield (name,), decoded
     yield from _base85(data, budget)
+
+
+def _xored(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """A binary body that is text under a one-byte XOR key, the oldest trick in malware.
+
+    The key falls out of the body's most frequent bytes, which in text stand for a space, a
+    quote, an ``e`` or (UTF-16) a NUL; of those keys, the one that makes a sample read best is
+    taken if the sample then reads as words (many keys keep text printable, so printable is not
+    enough). Compressed or random bytes cost a count of 1 KiB.
+    """
+    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
+    body = data[blank + 4 :] if blank >= 0 else data
+    sample = body[:1024]
+    before = _wordy(sample)
+    if len(sample) < _MIN_FORM or before > 1 - _BETTER:
+        return  # already reads as text: no key could make it read clearly better
+    top = Counter(sample).most_common(2)
+    if top[0][1] < len(sample) // 20:
+        return  # flat, like compressed or random bytes: text has a byte (its space) far above the rest
+    keys = {common ^ plain for common, _ in top for plain in _XOR_PLAINS} - {0}
+    score, key = max(((_wordy(sample.translate(_XOR_TABLES[k])), k) for k in keys), default=(0.0, 0))
+    if score >= max(_WORDY, before + _BETTER):  # the key that reads best, if it reads as text at all
+        decoded = body.translate(_XOR_TABLES[key])
+        budget.spend(len(decoded))
+        yield (f"xor-{key:#04x}",), decoded
+
+
+def _wordy(sample: bytes) -> float:
+    """Share of letters, digits, spaces and JSON punctuation: high for text, low for XOR garbage."""
+    return 1 - len(sample.translate(None, _WORD_BYTES)) / len(sample) if sample else 0.0
 
 
 def _hinted(pattern: re.Pattern[bytes], data: bytes) -> bool:

@@ -34,6 +34,10 @@ def _rotated(shift: int) -> bytes:
     return bytes((b - 97 + shift) % 26 + 97 if 97 <= b <= 122 else b for b in RAW)
 
 
+def _xor(data: bytes, key: int) -> bytes:
+    return bytes(b ^ key for b in data)
+
+
 def _zipped(name: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -93,6 +97,15 @@ ENCODED = {
         b"--b\r\nContent-Type: application/zip\r\n\r\n" + _zipped("a.json", b"{}" * 50 + RAW) + b"\r\n--b--",
         ("zip",),
     ),
+    "one-byte xor of a json body": (
+        _http("identity", _xor(b'{"note": "lunch with ann ' + RAW + b'"}', 0x5A)),
+        ("xor-0x5a",),
+    ),
+    "xor that keeps text printable": (
+        _xor(b"meeting notes: " + RAW + b" call back at noon", 0x01),
+        ("xor-0x01",),
+    ),
+    "xor of utf-16": (_xor(("saved " + TOKEN).encode("utf-16-le"), 0x33), ("xor-0x33", "utf-16")),
     "upper-case base64 after many decoy runs": (
         b" ".join([b"A" * 16] * 200) + b" " + base64.b64encode(b"\x01" + RAW.upper()),
         ("base64",),
