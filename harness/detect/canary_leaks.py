@@ -81,9 +81,12 @@ class CanaryLeakDetector:
                 owner = owners[hit.token]
                 if owner.is_credential:  # no call planted it: the moment it left says when
                     moment = timeline.at(evidence.events[flow.index].ts)
-                    phase = None if moment.call_id else moment.phase
                     owner = replace(
-                        owner, call_id=moment.call_id, tool=moment.tool, when=moment.label, phase=phase
+                        owner,
+                        call_id=moment.call_id,
+                        tool=moment.tool,
+                        when=moment.label,
+                        phase=moment.outside_call,
                     )
                 for finding in self._judge(flow, hit, owner):
                     key = (

@@ -54,7 +54,7 @@ class UnexpectedEgressDetector:
                 severity=Severity.MEDIUM if moment.phase in ("install", "startup") else Severity.LOW,
                 title=f"The server reached {flow.host} ({flow.channel}) {moment.label}; no call named it",
                 call_id=moment.call_id,
-                phase=None if moment.call_id else moment.phase,
+                phase=moment.outside_call,
                 tool=moment.tool,
                 canary=None,
                 destination=flow.host,

@@ -21,6 +21,11 @@ class Moment:
     phase: str
 
     @property
+    def outside_call(self) -> str | None:
+        """The phase, for what happened outside any call (a finding's ``phase``); None during a call."""
+        return None if self.call_id else self.phase
+
+    @property
     def label(self) -> str:
         return f"during {self.tool} ({self.call_id})" if self.call_id else f"during {self.phase}"
 

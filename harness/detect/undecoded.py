@@ -35,7 +35,7 @@ class UndecodedPayloadDetector:
                     " in the part it could not search"
                 ),
                 call_id=moment.call_id,
-                phase=None if moment.call_id else moment.phase,
+                phase=moment.outside_call,
                 tool=moment.tool,
                 canary=None,
                 destination=flow.host,
