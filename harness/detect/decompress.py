@@ -123,14 +123,19 @@ def stream_at(data: memoryview, budget: Budget, *, headless: bool) -> tuple[str,
     return ("brotli", out) if out and sound else None
 
 
+def body_start(data: bytes) -> int:
+    """Where the body begins: after a header block (HTTP, MIME) near the start, else at 0."""
+    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
+    return blank + 4 if blank >= 0 else 0
+
+
 def streams(
     data: bytes, budget: Budget, headless: Callable[[memoryview], bool]
 ) -> Iterator[tuple[str, bytes]]:
     """Streams at the start of ``data``, after its header block (HTTP, MIME) and behind any gzip magic.
     ``headless(view)`` says whether bytes without a magic number may be tried there."""
     view = memoryview(data)
-    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
-    starts = [0, blank + 4] if blank >= 0 else [0]
+    starts = sorted({0, body_start(data)})
     for start in starts:
         found = stream_at(view[start:], budget, headless=headless(view[start:]))
         if found:

@@ -38,7 +38,7 @@ from urllib.parse import unquote_to_bytes
 
 import ahocorasick
 
-from harness.detect.decompress import MAX_LAYER, Budget, stream_at, streams
+from harness.detect.decompress import MAX_LAYER, Budget, body_start, stream_at, streams
 
 MAX_DEPTH = 4
 _BUDGET_FACTOR = 4
@@ -103,7 +103,6 @@ _XOR_TABLES = [bytes(b ^ key for b in range(256)) for key in range(256)]
 _WORD_BYTES = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "{}:,.\n\0'
 _WORDY = 0.8
 _BETTER = 0.1
-_HEADERS_WITHIN = 64 << 10
 _TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
 """NUL counts as text so UTF-16 is peeled like ASCII."""
 
@@ -401,8 +400,7 @@ def _xored(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes
     taken if the sample then reads as words (many keys keep text printable, so printable is not
     enough). Compressed or random bytes cost a count of 1 KiB.
     """
-    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
-    body = data[blank + 4 :] if blank >= 0 else data
+    body = data[body_start(data) :]
     sample = body[:1024]
     before = _wordy(sample)
     if len(sample) < _MIN_FORM or before > 1 - _BETTER:
