@@ -15,7 +15,6 @@ switch: an sdist runs its build backend at build time, and the record names each
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -158,6 +157,25 @@ def _read_record(client: docker.DockerClient, image: str, attempts: int = 3) -> 
     raise SandboxError(f"cannot read the install record of {image}: {problem}")
 
 
+def _install(
+    client: docker.DockerClient,
+    repository: str,
+    files: dict[str, Path | bytes],
+    runner: str,
+    dockerfile: str,
+    what: str,
+) -> str:
+    """The image holding exactly ``files`` built on ``runner``, tagged by their hash (so built only once);
+    a failing build is the target's fault, reported as installing ``what``."""
+    tag = f"{LABEL}/{repository}:{digest_map(files, runner)}"
+    with build_context(files) as context:
+        try:
+            ensure_built(client, tag, context, dockerfile)
+        except SandboxError as exc:
+            raise TargetError(f"installing {what} failed: {exc}") from None
+    return tag
+
+
 def ensure_package(client: docker.DockerClient, target: TargetSpec) -> tuple[str, dict[str, Any]]:
     """Image with the package installed (built only if this exact version is not cached) and its record."""
     if target.kind not in _DOCKERFILES or target.package is None or target.version is None:
@@ -167,16 +185,12 @@ def ensure_package(client: docker.DockerClient, target: TargetSpec) -> tuple[str
         runner=runner, package=target.package, version=target.version, record=INSTALL_RECORD
     )
     script_name, script = ("record.js", _NPM_RECORD) if target.kind == "npm" else ("record.py", _PYPI_RECORD)
-    digest = hashlib.sha256(f"{dockerfile}\0{script}".encode()).hexdigest()[:16]
     # named by package and version, not by what the user called the server: one cache entry each
     name = re.sub(r"[^a-z0-9._-]+", "-", f"{target.package}-{target.version}".lower()).strip("-.")
-    tag = f"{LABEL}/{target.kind}-{name}:{digest}"
-    files: dict[str, Any] = {"Dockerfile": dockerfile.encode(), script_name: script.encode()}
-    with build_context(files) as context:
-        try:
-            ensure_built(client, tag, context, "Dockerfile")
-        except SandboxError as exc:
-            raise TargetError(f"installing {target.package}=={target.version} failed: {exc}") from None
+    files: dict[str, Path | bytes] = {"Dockerfile": dockerfile.encode(), script_name: script.encode()}
+    tag = _install(
+        client, f"{target.kind}-{name}", files, runner, "Dockerfile", f"{target.package}=={target.version}"
+    )
     return tag, _read_record(client, tag)
 
 
@@ -210,12 +224,9 @@ def ensure_project(client: docker.DockerClient, target: TargetSpec) -> tuple[str
     inputs[".dockerignore"] = f"{_PROJECT_DOCKERFILE_NAME}\n.dockerignore\n".encode()
     if target.runtime == "node":
         inputs[_PROJECT_RECORD] = _NPM_RECORD.encode()
-    tag = f"{LABEL}/target-{target.name.lower()}:{digest_map(inputs, runner)}"
-    with build_context(inputs) as context:
-        try:
-            ensure_built(client, tag, context, _PROJECT_DOCKERFILE_NAME)
-        except SandboxError as exc:
-            raise TargetError(f"installing {target.name} failed: {exc}") from None
+    tag = _install(
+        client, f"target-{target.name.lower()}", inputs, runner, _PROJECT_DOCKERFILE_NAME, target.name
+    )
     return tag, _read_record(client, tag) if target.runtime == "node" else None
 
 
