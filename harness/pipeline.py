@@ -48,7 +48,6 @@ from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_clien
 from harness.sandbox.environment import server_environment
 from harness.sandbox.images import ensure_gateway
 from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
-from harness.targets.transport import DEFAULT_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +143,8 @@ def _connect(target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_t
     """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback."""
     if target.transport == "stdio":
         return stdio(["docker", "start", "--attach", "--interactive", server_id])
-    if sandbox.gateway is None or target.port is None:
-        raise SandboxError("an HTTP server needs the gateway running and a port")
+    if sandbox.gateway is None or target.port is None or target.endpoint is None:
+        raise SandboxError("an HTTP server needs the gateway running, a port and an endpoint")
 
     async def start() -> None:
         await anyio.to_thread.run_sync(sandbox.start_server)
@@ -153,9 +152,8 @@ def _connect(target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_t
     async def exited() -> int | None:
         return await anyio.to_thread.run_sync(sandbox.server_exit_code)
 
-    endpoint = target.endpoint or DEFAULT_ENDPOINTS[target.transport]
     server = HttpServer(
-        target.transport, str(sandbox.gateway.id), server_id, target.port, endpoint, start, exited
+        target.transport, str(sandbox.gateway.id), server_id, target.port, target.endpoint, start, exited
     )
     return relayed(server, ready_timeout)
 
