@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import secrets
 import shutil
 import time
@@ -46,7 +45,7 @@ from harness.sandbox.bait import changed_files, plant_bait
 from harness.sandbox.ca import new_ca
 from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
 from harness.sandbox.environment import server_environment
-from harness.sandbox.images import ensure_gateway
+from harness.sandbox.images import docker_name, ensure_gateway
 from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
 
 log = logging.getLogger(__name__)
@@ -171,7 +170,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
     prepared = await anyio.to_thread.run_sync(prepare, client, target)
     data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
-    run_id = re.sub(r"[^a-z0-9_.-]+", "-", run_dir.name.lower()).strip("-.")[:40] + "-" + secrets.token_hex(3)
+    run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
     sandbox = DockerSandbox(client, run_id, data)
     host_events: list[Event] = []
     record = prepared.record

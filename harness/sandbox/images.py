@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,11 @@ IMAGES_DIR = REPO_ROOT / "sandbox_images"
 BASE_IMAGE = "debian:bookworm-slim"
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 LABEL = "mcp-harness"
+
+
+def docker_name(text: str) -> str:
+    """``text`` as the engine accepts it in a repository or container name: lower case, no odd characters."""
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")
 
 
 def ensure_base(client: docker.DockerClient) -> str:

@@ -16,7 +16,6 @@ switch: an sdist runs its build backend at build time, and the record names each
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from harness.sandbox.images import (
     LABEL,
     build_context,
     digest_map,
+    docker_name,
     ensure_built,
     ensure_runner,
     files_under,
@@ -186,7 +186,7 @@ def ensure_package(client: docker.DockerClient, target: TargetSpec) -> tuple[str
     )
     script_name, script = ("record.js", _NPM_RECORD) if target.kind == "npm" else ("record.py", _PYPI_RECORD)
     # named by package and version, not by what the user called the server: one cache entry each
-    name = re.sub(r"[^a-z0-9._-]+", "-", f"{target.package}-{target.version}".lower()).strip("-.")
+    name = docker_name(f"{target.package}-{target.version}")
     files: dict[str, Path | bytes] = {"Dockerfile": dockerfile.encode(), script_name: script.encode()}
     tag = _install(
         client, f"{target.kind}-{name}", files, runner, "Dockerfile", f"{target.package}=={target.version}"

@@ -154,5 +154,4 @@ def config_target(name: str, entry: Any, base: Path, pinned: Mapping[str, str]) 
         raise TargetError(f"server {name!r}: {exc}") from None
     declared = {**cli_env, **{str(k): str(v) for k, v in (entry.get("env") or {}).items()}}
     env = {k: ("${secret}" if looks_secret(k, v) else v) for k, v in declared.items()} | dict(pinned)
-    label = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or target.name
-    return dataclasses.replace(target, name=label, env=tuple(env.items()))
+    return dataclasses.replace(target, name=label(name, target.name), env=tuple(env.items()))

@@ -90,9 +90,9 @@ def package_target(spec: str, args: Sequence[str] = ()) -> TargetSpec:
     raise TargetError(f"unknown target scheme {scheme!r}: use npm:, pypi:, docker:, path: or a directory")
 
 
-def label(name: str) -> str:
-    """A package or project name as it may appear in a directory and an image tag."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name.lstrip("@")).strip("-.") or "server"
+def label(name: str, fallback: str = "server") -> str:
+    """A package, project or server name as it may appear in a directory and an image tag."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name.lstrip("@")).strip("-.") or fallback
 
 
 def _spec(kind: str, name: str, version: str | None, runtime: str, args: Sequence[str]) -> TargetSpec:
