@@ -89,8 +89,14 @@ def labelled_containers(run_prefix: str = "") -> list[str]:
     """
     import docker
 
-    found = docker.from_env().containers.list(all=True, filters={"label": "mcp-harness.role"})
-    return [str(c.name) for c in found if str(c.labels.get("mcp-harness", "")).startswith(run_prefix)]
+    # sparse: names and labels come with the listing itself; inspecting each container after it
+    # would race with any run removing one in between (NotFound)
+    found = docker.from_env().containers.list(all=True, sparse=True, filters={"label": "mcp-harness.role"})
+    return [
+        str(c.attrs["Names"][0]).lstrip("/")
+        for c in found
+        if str((c.attrs.get("Labels") or {}).get("mcp-harness", "")).startswith(run_prefix)
+    ]
 
 
 def unique_dir(parent: Path, stem: str) -> Path:

@@ -262,16 +262,17 @@ def _remove(container: Container) -> None:
     except docker.errors.NotFound:
         pass
     except docker.errors.APIError as exc:
-        log.warning("could not remove container %s: %s", container.name, exc)
+        log.warning("could not remove container %s: %s", container.name or container.short_id, exc)
 
 
 def remove_strays(client: docker.DockerClient) -> list[str]:
     """Remove every container labelled by any run, and the images install scripts left; return their
     names (for ``mcp-harness clean``)."""
     removed = []
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
+    # sparse: a listing that inspected each container would fail on one a run removes meanwhile
+    for container in client.containers.list(all=True, sparse=True, filters={"label": LABEL}):
         _remove(container)
-        removed.append(str(container.name))
+        removed.append(str(container.attrs["Names"][0]).lstrip("/"))
     for image in client.images.list(name=f"{LABEL}/installed"):
         client.images.remove(image.id, force=True)
         removed += image.tags
