@@ -210,6 +210,8 @@ class Listing(Event):
     items: tuple[dict[str, Any], ...]
     trigger: str
     """Why it was listed: ``initial``, ``list_changed`` or ``after_calls``."""
+    launch: int = 1
+    """Which start of the server (1 = first; a restart with the same home is 2) the listing came from."""
 
 
 @dataclass(frozen=True)
@@ -426,6 +428,8 @@ class Confidence(enum.StrEnum):
 
 class AuditStatus(enum.StrEnum):
     COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    """The audit ran but did not exercise enough of the server to call it clean (coverage says why)."""
     TARGET_ERROR = "target_error"
     """The server crashed, never answered or broke the protocol."""
     INFRA_ERROR = "infra_error"
