@@ -1,9 +1,10 @@
 """Command line: ``mcp-harness audit TARGET``, ``mcp-harness compare OLD NEW``, ``mcp-harness images``,
 ``mcp-harness clean``.
 
-Exit codes: 0 clean, 1 findings, 2 the audit could not be completed (bad
-input, broken server, or a harness failure; the reason is printed and, once a
-run directory exists, written to its report).
+Exit codes: 0 clean (or findings only below ``--fail-on``, default medium), 1 a
+finding at or above ``--fail-on``, 2 the audit could not be completed (bad
+input, broken server, too little exercised, or a harness failure; the reason
+is printed and, once a run directory exists, written to its report).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import anyio
 from harness.compare import compare, load_report
 from harness.driver.session import DriveOptions
 from harness.errors import HarnessError, TargetError
-from harness.model import AuditResult, AuditStatus, TargetSpec
+from harness.model import AuditResult, AuditStatus, Severity, TargetSpec
 from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
 from harness.report.index import IndexEntry, write_index
 from harness.sandbox.docker_sandbox import docker_client, remove_strays
@@ -39,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("audit", help="audit one server; exit 0 clean, 1 findings, 2 could not audit")
+    run = sub.add_parser(
+        "audit", help="audit one server; exit 0 clean, 1 findings at --fail-on or above, 2 could not audit"
+    )
     run.add_argument(
         "target",
         nargs="?",
@@ -72,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--init-timeout", type=float, default=90.0, help="seconds to wait for initialize")
     run.add_argument("--call-timeout", type=float, default=30.0, help="seconds to wait for each call")
     run.add_argument("--rounds", type=int, default=2, help="calls per tool, each with fresh canaries")
+    run.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity if s is not Severity.INFO],
+        default=Severity.MEDIUM.value,
+        help="lowest finding severity that makes the audit fail with exit 1 (default: medium; low"
+        " heuristics such as a later update check are then reported but pass)",
+    )
     diff = sub.add_parser(
         "compare", help="behaviour drift between two audits of a connector; exit 0 none, 1 drift, 2 bad input"
     )
@@ -89,7 +99,10 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def _summary(result: AuditResult, run_dir: Path) -> str:
     lines = []
     if result.findings:
-        lines.append(f"FINDINGS: {len(result.findings)} in {result.target}")
+        highest = result.highest
+        failing = result.exit_code == 1
+        head = "FINDINGS" if failing else f"NOTES (below --fail-on {result.fail_on})"
+        lines.append(f"{head}: {len(result.findings)} in {result.target}, highest {highest}")
         lines += [
             f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel}"
             f" ({f.tool or f'{f.phase} phase'}{f', canary {f.canary}' if f.canary else ''})"
@@ -125,7 +138,7 @@ def _options(args: argparse.Namespace) -> AuditOptions:
     drive = DriveOptions(
         init_timeout=args.init_timeout, call_timeout=args.call_timeout, rounds=args.rounds, linger=args.linger
     )
-    return AuditOptions(drive)
+    return AuditOptions(drive, fail_on=Severity(args.fail_on))
 
 
 def _run_one(target: TargetSpec, run_dir: Path, options: AuditOptions) -> AuditResult:
@@ -189,7 +202,10 @@ def _config_server(
         result = _run_one(target, run_dir, _options(args))
     except HarnessError as exc:
         return IndexEntry(name, 2, "could not audit", str(exc), None)
-    verdict = {0: "clean", 1: f"{len(result.findings)} findings", 2: "could not audit"}[result.exit_code]
+    count = f"{len(result.findings)} findings"
+    verdict = {0: f"clean ({count} below {result.fail_on})" if result.findings else "clean", 1: count}.get(
+        result.exit_code, "could not audit"
+    )
     report = f"{run_dir.name}/report.html"
     return IndexEntry(name, result.exit_code, verdict, result.reason, report, len(result.findings))
 

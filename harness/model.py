@@ -417,6 +417,11 @@ class Severity(enum.StrEnum):
     HIGH = "high"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """0 for ``info`` up to 4 for ``critical``: severities compare by rank, not by name."""
+        return list(Severity).index(self)
+
 
 class Confidence(enum.StrEnum):
     """How sure the detector is that the behaviour is what its kind says."""
@@ -466,6 +471,25 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class FlowRecord:
+    """One flow that left the server, keyed by where it really went, and why it was expected."""
+
+    event_index: int
+    channel: str
+    host: str
+    """The true destination: the name the sandbox resolver gave the address dialled, else ``ip:port``."""
+    address: str | None
+    """``ip:port`` the server connected to (None for DNS questions)."""
+    claimed: tuple[str, ...]
+    """Names the client claimed (SNI, Host) that the resolver never gave out for ``address``."""
+    size: int
+    expected: str | None
+    """``named_by_call``, ``configured`` or ``declared``; None when nothing made it expected."""
+    why: str | None
+    """The same in words, naming what made it expected (``configured by the user (env SMTP_HOST)``)."""
+
+
+@dataclass(frozen=True)
 class AuditResult:
     """Everything renderers need; they read nothing else."""
 
@@ -483,10 +507,21 @@ class AuditResult:
     """Name -> file name in the run directory (``events``, ``pcap``, ``stderr``)."""
     install: dict[str, Any] | None = None
     """What the install phase put in the image: version, integrity, dependencies, install scripts."""
+    flows: tuple[FlowRecord, ...] = ()
+    """Every flow that left the server, with its true destination and why it was expected."""
+    fail_on: Severity = Severity.MEDIUM
+    """The lowest severity that fails the audit (exit 1)."""
+
+    @property
+    def highest(self) -> Severity | None:
+        """The highest severity among the findings (None without findings)."""
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
     @property
     def exit_code(self) -> int:
-        """1 when anything was found (even in a cut-short run); else 2 if incomplete; else 0."""
-        if self.findings:
+        """1 when a finding reaches ``fail_on`` (even in a cut-short run); else 2 if the audit did not
+        complete (incomplete, target or harness error); else 0."""
+        highest = self.highest
+        if highest is not None and highest.rank >= self.fail_on.rank:
             return 1
         return 0 if self.status is AuditStatus.COMPLETED else 2

@@ -25,6 +25,7 @@ from harness.canary import CanaryFactory
 from harness.capture.frames import with_frames
 from harness.capture.nflog import Packet, outbound, read_packets
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
+from harness.detect.ledger import flow_records
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
 from harness.driver.transports import Connect, HttpServer, relayed, stdio
 from harness.errors import SandboxError
@@ -34,6 +35,7 @@ from harness.model import (
     Datagram,
     Event,
     PhaseStarted,
+    Severity,
     TargetSpec,
     event_from_json,
     event_to_json,
@@ -58,6 +60,8 @@ class AuditOptions:
     drive: DriveOptions = DriveOptions()
     install_timeout: float = 300.0
     """Seconds npm install scripts may run in the sandbox before they are killed."""
+    fail_on: Severity = Severity.MEDIUM
+    """The lowest finding severity that fails the audit (exit 1)."""
 
 
 def new_run_dir(reports: Path, target: TargetSpec) -> Path:
@@ -163,8 +167,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     planted = server_environment(target.env, canaries)
     has_dotenv = bool(target.source_dir) and (Path(target.source_dir) / ".env").exists()
     bait = plant_bait(run_dir, canaries, app_has_dotenv=has_dotenv)
-    declared = frozenset(target.expected_hosts)
-    credentials = tuple(Credential(t, source, declared) for t, source in planted.credentials.items())
+    credentials = tuple(Credential(t, source, configured=True) for t, source in planted.credentials.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
     client = docker_client()
     gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
@@ -239,6 +242,8 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
         findings=tuple(findings),
         artifacts=artifacts,
         install=observed.install,
+        flows=flow_records(evidence),
+        fail_on=options.fail_on,
     )
     write_report(result, run_dir)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import zlib
@@ -9,6 +10,7 @@ from typing import Any
 
 from harness.model import (
     DnsQuery,
+    Event,
     HttpExchange,
     Listing,
     MailSubmission,
@@ -46,11 +48,18 @@ def call(
     )
 
 
+def address(host: str) -> str:
+    """A stable address per name, as a resolver would hand out (any kind of address will do)."""
+    digest = hashlib.sha256(host.encode()).digest()
+    return f"203.0.{digest[0]}.{digest[1] or 1}"
+
+
 def http(host: str, body: bytes = b"", conn_id: str = "c1", tls: bool = True, **kw: Any) -> HttpExchange:
+    """A request for ``host``, dialled at ``address(host)`` unless ``dst_ip`` says otherwise."""
     return HttpExchange(
         ts=kw.get("ts", 1.0),
         conn_id=conn_id,
-        dst_ip=kw.get("dst_ip", "198.18.0.9"),
+        dst_ip=kw.get("dst_ip", address(host)),
         dst_port=443 if tls else 80,
         tls=tls,
         sni=host if tls else None,
@@ -99,8 +108,15 @@ def smtp(
     )
 
 
-def dns(qname: str, answer: str | None = "198.18.0.7") -> DnsQuery:
-    return DnsQuery(ts=0.5, qname=qname, qtype="A", src_port=40000, answer=answer)
+def dns(qname: str, answer: str | None = "198.18.0.7", ts: float = 0.5) -> DnsQuery:
+    return DnsQuery(ts=ts, qname=qname, qtype="A", src_port=40000, answer=answer)
+
+
+def resolving(events: list[Event]) -> list[Event]:
+    """``events`` followed by the resolver answers that handed out each request's address for its Host
+    (appended, so event indexes stay put; their time is before every request)."""
+    answers = {(e.host, e.dst_ip) for e in events if isinstance(e, HttpExchange) and e.host}
+    return [*events, *(dns(host, ip, ts=0.0) for host, ip in sorted(answers))]
 
 
 def listing(surface: str, items: list[dict[str, Any]], trigger: str = "initial", ts: float = 0.2) -> Listing:

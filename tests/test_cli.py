@@ -126,3 +126,10 @@ def test_a_relative_reports_directory_works_from_any_working_directory(tmp_path)
     assert proc.returncode == 0, proc.stderr
     [run_dir] = (tmp_path / "rel").iterdir()
     assert (run_dir / "report.html").is_file() and (run_dir / "capture.pcap").is_file()
+
+
+def test_fail_on_is_documented_with_its_default_and_refuses_unknown_severities(tmp_path):
+    help_text = run_cli("audit", "--help").stdout
+    assert "--fail-on {low,medium,high,critical}" in help_text and "default: medium" in help_text
+    proc = run_cli("audit", str(FIXTURES / "node-echo"), "--fail-on", "severe", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "invalid choice: 'severe'" in proc.stderr

@@ -14,12 +14,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Credential:
-    """A canary credential: where it was planted and where it may legitimately go."""
+    """A canary credential and where it was planted."""
 
     token: str
     source: str
     """``env NAME``, ``~/.ssh/id_rsa``, ``.env``, ..."""
-    allowed_hosts: frozenset[str] = frozenset()
+    configured: bool = False
+    """Given to the server by the user's configuration (its env): it may go to its own service, where a
+    client authenticates. Bait found lying in the home may go nowhere."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,15 +44,19 @@ class Detector(Protocol):
 
 def default_detectors() -> list[Detector]:
     """Every detector, in report order."""
+    from harness.detect.accounts import ForeignCredentialDetector
     from harness.detect.canary_leaks import CanaryLeakDetector
     from harness.detect.egress import UnexpectedEgressDetector
     from harness.detect.host import HostBehaviourDetector
     from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
+    from harness.detect.mismatch import DestinationMismatchDetector
     from harness.detect.outputs import OutputInjectionDetector
     from harness.detect.undecoded import UndecodedPayloadDetector
 
     return [
         CanaryLeakDetector(),
+        ForeignCredentialDetector(),
+        DestinationMismatchDetector(),
         UnexpectedEgressDetector(),
         UndecodedPayloadDetector(),
         ToolPoisoningDetector(),

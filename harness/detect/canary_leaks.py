@@ -1,9 +1,11 @@
 """Canary leaks: a token planted by one call, seen leaving toward a host or recipient that call did not name.
 
-What a call names is its own email arguments, the hosts of its URL
-arguments, and the service hosts the target declares. Canary credentials
-planted in the environment may go only to the declared service hosts; those
-planted in files (SSH key, cloud and registry tokens, ``.env``) may go nowhere.
+Where a call's data may go is :mod:`harness.detect.expected`'s answer: hosts the call
+named, hosts the target declares, and, during that call, services the user configured.
+Mail must still go only to the mailboxes the call named. Canary credentials planted in the
+environment may go to declared hosts and to their own configured service where a client
+authenticates; those planted in files (SSH key, cloud and registry tokens, ``.env``) may go
+nowhere.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from harness.detect.base import Evidence
+from harness.detect.base import Credential, Evidence
 from harness.detect.dns_reassembly import parent_of
 from harness.detect.encodings import Hit
+from harness.detect.expected import Expectations, expectations
 from harness.detect.flows import Flow, Recipient
 from harness.detect.scanning import scanned_flows
-from harness.detect.timeline import Timeline
-from harness.model import Finding, Severity
+from harness.detect.timeline import Moment, Timeline
+from harness.model import Finding, Severity, ToolCall
 
 _CONTEXT = 80
 
@@ -28,10 +31,10 @@ class _Owner:
 
     call_id: str | None
     tool: str | None
-    recipients: frozenset[str]
-    hosts: frozenset[str]
-    credential: str | None = None
-    """Where a planted credential came from (None for call canaries)."""
+    call: ToolCall | None = None
+    """The call that planted a data canary (None for credentials)."""
+    credential: Credential | None = None
+    """The planted credential (None for call canaries)."""
     when: str = ""
     """For a credential: the call or phase in flight when it left (``during install``)."""
     phase: str | None = None
@@ -50,16 +53,11 @@ def excerpt(data: bytes, needle: bytes) -> str:
 
 
 def _owners(evidence: Evidence) -> dict[str, _Owner]:
-    declared = frozenset(evidence.target.expected_hosts)
     owners = {
-        token: _Owner(call.call_id, call.tool, call.expected_recipients, call.expected_hosts | declared)
-        for call in evidence.calls
-        for token in call.canaries
+        token: _Owner(call.call_id, call.tool, call) for call in evidence.calls for token in call.canaries
     }
     for credential in evidence.credentials:
-        owners[credential.token] = _Owner(
-            None, None, frozenset(), credential.allowed_hosts, credential.source
-        )
+        owners[credential.token] = _Owner(None, None, credential=credential)
     return owners
 
 
@@ -68,6 +66,7 @@ class CanaryLeakDetector:
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         owners = _owners(evidence)
+        expect = expectations(evidence)
         timeline = Timeline(evidence.events)
         seen: set[tuple[str, str, str, str]] = set()
         dns_tokens: set[tuple[str, str]] = set()
@@ -79,8 +78,8 @@ class CanaryLeakDetector:
                 elif flow.channel == "dns (reassembled)" and (flow.host, hit.token) in dns_tokens:
                     continue  # already reported from a single query that carried the whole token
                 owner = owners[hit.token]
+                moment = timeline.at(evidence.events[flow.index].ts)
                 if owner.is_credential:  # no call planted it: the moment it left says when
-                    moment = timeline.at(evidence.events[flow.index].ts)
                     owner = replace(
                         owner,
                         call_id=moment.call_id,
@@ -88,10 +87,10 @@ class CanaryLeakDetector:
                         when=moment.label,
                         phase=moment.outside_call,
                     )
-                for finding in self._judge(flow, hit, owner):
+                for finding in self._judge(flow, hit, owner, expect, moment):
                     key = (
                         finding.kind,
-                        str(owner.credential) if owner.is_credential else str(owner.call_id),
+                        owner.credential.source if owner.credential else str(owner.call_id),
                         finding.destination,
                         finding.channel,
                     )
@@ -99,23 +98,33 @@ class CanaryLeakDetector:
                         seen.add(key)
                         yield finding
 
-    def _judge(self, flow: Flow, hit: Hit, owner: _Owner) -> Iterator[Finding]:
-        if flow.host not in owner.hosts:
-            yield self._host_finding(flow, hit, owner)
+    def _judge(
+        self, flow: Flow, hit: Hit, owner: _Owner, expect: Expectations, moment: Moment
+    ) -> Iterator[Finding]:
+        if owner.credential is not None:
+            if expect.for_credential(flow, owner.credential) is None:
+                yield self._host_finding(flow, hit, owner, f"{owner.when}, which is not its service")
+            return
+        call = owner.call
+        if call is None:
+            return
+        if expect.for_data(flow, call, moment.call_id) is None:
+            service = expect.service(flow.host)
+            whose = (
+                f", a service the user configured, {moment.label}: outside the call that handed the data over"
+                if service is not None
+                else ", which the call did not name"
+            )
+            yield self._host_finding(flow, hit, owner, whose)
         for recipient in flow.recipients:
-            if recipient.address not in owner.recipients and not owner.is_credential:
+            if recipient.address not in call.expected_recipients:
                 yield self._recipient_finding(flow, hit.token, owner, recipient)
 
-    def _host_finding(self, flow: Flow, hit: Hit, owner: _Owner) -> Finding:
+    def _host_finding(self, flow: Flow, hit: Hit, owner: _Owner, whose: str) -> Finding:
         what = (
-            f"The credential planted in {owner.credential}"
-            if owner.is_credential
+            f"The credential planted in {owner.credential.source}"
+            if owner.credential is not None
             else f"Data from {owner.tool}"
-        )
-        whose = (
-            f"{owner.when}, which is no declared service"
-            if owner.is_credential
-            else ", which the call did not name"
         )
         return Finding(
             kind="credential_exfiltration" if owner.is_credential else "canary_exfiltration",

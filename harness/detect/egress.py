@@ -1,4 +1,5 @@
-"""Unexpected egress: traffic without canaries toward a host nobody named.
+"""Unexpected egress: traffic without canaries toward a host nobody named (no call, no configuration,
+no declaration: :mod:`harness.detect.expected`).
 
 An update check is not a leak, but a reviewer wants to see every place a
 server reaches on its own, and especially what it does at start-up before any
@@ -12,19 +13,10 @@ from collections.abc import Iterator
 from harness.detect.base import Evidence
 from harness.detect.canary_leaks import excerpt
 from harness.detect.dns_reassembly import parent_of
+from harness.detect.expected import expectations
 from harness.detect.scanning import scanned_flows
 from harness.detect.timeline import Timeline
 from harness.model import Confidence, Finding, Severity
-
-
-def named_hosts(evidence: Evidence) -> set[str]:
-    """Hosts the target declares, hosts any call named, and the domains of any mailbox a call named."""
-    hosts = set(evidence.target.expected_hosts)
-    for call in evidence.calls:
-        hosts |= call.expected_hosts
-        hosts |= {address.rsplit("@", 1)[-1] for address in call.expected_recipients}
-    return hosts
-
 
 _API_CHANNELS = ("API over https", "API over http")
 
@@ -33,7 +25,7 @@ class UnexpectedEgressDetector:
     name = "unexpected_egress"
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
-        named = named_hosts(evidence)
+        expect = expectations(evidence)
         scanned = scanned_flows(evidence)
         leaking = {s.flow.host for s in scanned if s.hits}
         dns_parents = {parent_of(s.flow.host) for s in scanned if s.hits and s.flow.channel.startswith("dns")}
@@ -43,7 +35,7 @@ class UnexpectedEgressDetector:
             flow = item.flow
             if item.hits or flow.channel == "dns (reassembled)" or flow.channel.endswith(_API_CHANNELS):
                 continue  # canary flows are the leak detector's; API submissions repeat their HTTP request
-            if flow.host in named or flow.host in reported or flow.host in leaking:
+            if flow.host in reported or flow.host in leaking or expect.for_host(flow) is not None:
                 continue
             if flow.channel == "dns" and parent_of(flow.host) in dns_parents:
                 continue  # one chunk of a DNS exfiltration already reported as a leak

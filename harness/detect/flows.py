@@ -1,8 +1,11 @@
 """Turn recorded events into outbound flows: what left, on which channel, toward whom.
 
-Pure functions over events. A flow names its destination host (the name the
-server asked for, recovered from SNI, Host header or the fake DNS's answers)
-and, for mail, every recipient with its role.
+Pure functions over events. A flow is keyed by its true destination: the address the
+server connected to and the name the sandbox resolver handed out for it
+(:mod:`harness.detect.destinations`); the names the client claimed (SNI, ``Host:``) are
+kept as evidence, and those the resolver never backed are listed. For mail a flow names
+every recipient with its role, and every flow names the secrets the client presented as its
+credential (:mod:`harness.detect.presented`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from harness.detect.destinations import AddressBook, Destination, bare_host
+from harness.detect.presented import from_headers, from_login
 from harness.model import (
     Datagram,
     DnsQuery,
@@ -36,24 +41,18 @@ class Flow:
     """Index of the event in the run's event log."""
     channel: str
     host: str
+    """The true destination: the name the resolver gave out for the address dialled, else ``ip:port``;
+    for a DNS question, the name asked."""
     payload: bytes
     recipients: tuple[Recipient, ...] = ()
-
-
-def _bare_host(value: str) -> str:
-    value = value.strip().lower().rstrip(".")
-    if value.startswith("["):
-        return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
-
-
-def _names_by_address(events: Sequence[Event]) -> dict[str, str]:
-    """Which name the fake DNS handed each address out for (first one wins)."""
-    names: dict[str, str] = {}
-    for event in events:
-        if isinstance(event, DnsQuery) and event.answer:
-            names.setdefault(event.answer, _bare_host(event.qname))
-    return names
+    address: str | None = None
+    """``ip:port`` the server connected to (None for DNS questions and unknown destinations)."""
+    resolved: bool = False
+    """``host`` is a name the sandbox resolver handed out for ``address``."""
+    unbacked: tuple[str, ...] = ()
+    """Names the client claimed (SNI, Host) that the resolver never handed out for ``address``."""
+    presented: tuple[str, ...] = ()
+    """Secrets the client presented as its credential (Authorization, API-token headers, SMTP AUTH)."""
 
 
 def _http_wire(event: HttpExchange) -> bytes:
@@ -61,52 +60,74 @@ def _http_wire(event: HttpExchange) -> bytes:
     return head.encode("utf-8", "surrogateescape") + b"\r\n" + event.body
 
 
-def _smtp(event: SmtpMessage, host: str) -> tuple[str, str, bytes, tuple[Recipient, ...]]:
-    """Channel, host, the whole transaction as bytes (credentials and envelope first), recipients."""
+def _smtp_wire(event: SmtpMessage) -> bytes:
+    """The whole transaction as bytes: credentials and envelope first, then the message."""
     lines = [f"AUTH {event.auth_user} {event.auth_password}"] if event.auth_user is not None else []
     lines.append(f"MAIL FROM:<{event.mail_from}>")
     lines += [f"RCPT TO:<{r}>" for r in event.rcpt_tos]
-    head = "".join(line + "\r\n" for line in lines).encode("utf-8", "surrogateescape")
-    recipients = tuple(Recipient(r.lower(), "rcpt") for r in event.rcpt_tos)
-    return ("smtp+starttls" if event.tls else "smtp"), host, head + event.data, recipients
+    return "".join(line + "\r\n" for line in lines).encode("utf-8", "surrogateescape") + event.data
+
+
+def _flow(
+    index: int,
+    channel: str,
+    where: Destination,
+    payload: bytes,
+    recipients: tuple[Recipient, ...] = (),
+    presented: tuple[str, ...] = (),
+) -> Flow:
+    return Flow(
+        index,
+        channel,
+        where.host,
+        payload,
+        recipients,
+        where.address,
+        where.resolved,
+        where.unbacked,
+        presented,
+    )
+
+
+def _http(event: HttpExchange, book: AddressBook) -> tuple[Destination, tuple[str, ...]]:
+    """Where one request went, and the secrets it presented."""
+    where = book.destination(event.dst_ip, event.dst_port, (event.sni, event.host), event.ts)
+    return where, from_headers(event.headers)
 
 
 def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
     """Every flow in the log, in order."""
-    names = _names_by_address(events)
+    book = AddressBook(events)
     http_by_conn: dict[str, HttpExchange] = {}
     for event in events:
         if isinstance(event, HttpExchange):
             http_by_conn.setdefault(event.conn_id, event)
-
-    def host_of(ip: str | None, port: int | None, sni: str | None = None) -> str:
-        if sni:
-            return _bare_host(sni)
-        if ip is None:
-            return "unknown"
-        return names.get(ip, f"{ip}:{port}" if port is not None else ip)
-
     for index, event in enumerate(events):
         if isinstance(event, HttpExchange):
-            host = _bare_host(event.host) if event.host else host_of(event.dst_ip, event.dst_port, event.sni)
-            yield Flow(index, "https" if event.tls else "http", host, _http_wire(event))
+            where, presented = _http(event, book)
+            yield _flow(index, "https" if event.tls else "http", where, _http_wire(event), (), presented)
         elif isinstance(event, MailSubmission):
             carrier = http_by_conn.get(event.conn_id)
-            scheme = "https" if carrier is not None and carrier.tls else "http"
-            host = _bare_host(carrier.host) if carrier is not None else "unknown"
             roles = [("to", event.to), ("cc", event.cc), ("bcc", event.bcc)]
             recipients = tuple(Recipient(a, role) for role, addrs in roles for a in addrs)
-            yield Flow(index, f"{event.api} API over {scheme}", host, event.payload, recipients)
+            if carrier is None:
+                unknown = Destination("unknown", None, False)
+                yield _flow(index, f"{event.api} API over http", unknown, event.payload, recipients)
+                continue
+            where, presented = _http(carrier, book)
+            channel = f"{event.api} API over {'https' if carrier.tls else 'http'}"
+            yield _flow(index, channel, where, event.payload, recipients, presented)
         elif isinstance(event, SmtpMessage):
-            yield Flow(index, *_smtp(event, host_of(event.dst_ip, event.dst_port)))
+            where = book.destination(event.dst_ip, event.dst_port, (), event.ts)
+            recipients = tuple(Recipient(r.lower(), "rcpt") for r in event.rcpt_tos)
+            channel = "smtp+starttls" if event.tls else "smtp"
+            presented = from_login(event.auth_user, event.auth_password)
+            yield _flow(index, channel, where, _smtp_wire(event), recipients, presented)
         elif isinstance(event, RawStream):
-            yield Flow(
-                index,
-                "tls" if event.tls else "tcp",
-                host_of(event.dst_ip, event.dst_port, event.sni),
-                event.data,
-            )
+            where = book.destination(event.dst_ip, event.dst_port, (event.sni,), event.ts)
+            yield _flow(index, "tls" if event.tls else "tcp", where, event.data)
         elif isinstance(event, Datagram):
-            yield Flow(index, "udp", host_of(event.dst_ip, event.dst_port), event.data)
+            where = book.destination(event.dst_ip, event.dst_port, (), event.ts)
+            yield _flow(index, "udp", where, event.data)
         elif isinstance(event, DnsQuery):
-            yield Flow(index, "dns", _bare_host(event.qname), event.qname.encode("utf-8", "surrogateescape"))
+            yield Flow(index, "dns", bare_host(event.qname), event.qname.encode("utf-8", "surrogateescape"))

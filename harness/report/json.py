@@ -2,8 +2,10 @@
 
 Layout (``schema_version`` 1):
 
-- ``schema_version``, ``target``, ``status`` (completed | target_error | infra_error), ``reason``,
-  ``exit_code`` (0 clean, 1 findings, 2 could not audit), ``started``/``finished`` (epoch seconds)
+- ``schema_version``, ``target``, ``status`` (completed | incomplete | target_error | infra_error),
+  ``reason``, ``exit_code`` (0 clean or nothing at ``fail_on``, 1 a finding at or above ``fail_on``,
+  2 could not audit), ``fail_on`` (the threshold severity), ``highest_severity`` (null without
+  findings), ``started``/``finished`` (epoch seconds)
 - ``server_info``: what the server said about itself at initialize
 - ``tools``: the tool definitions as listed
 - ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,
@@ -12,7 +14,12 @@ Layout (``schema_version`` 1):
   ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
   ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture),
   ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``)
-- ``egress``: one entry per flow that left the server: ``channel``, ``host``, ``bytes``
+- ``egress``: one entry per flow that left the server: ``channel``, ``host`` (the true destination:
+  the name the sandbox resolver gave the address dialled, else ``ip:port``), ``address``
+  (``ip:port`` dialled), ``claimed`` (names sent in SNI or Host that the resolver never gave that
+  address), ``bytes``, ``event_index``, ``expected`` (``named_by_call`` | ``configured`` |
+  ``declared`` | null) and ``why`` (the same in words, naming the call, env value, argument or
+  credential that made it expected)
 - ``install``: what the install phase put in the image (``manager``, ``package``, ``version``,
   ``integrity``, ``dependencies``, ``install_scripts``, ``entry``; ``scripts_ran_in_sandbox`` and
   ``scripts_exit_code`` when npm install scripts ran in the sandbox), null for local Python projects
@@ -26,14 +33,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.detect.flows import outbound_flows
 from harness.model import SCHEMA_VERSION, AuditResult
 
 
 def _egress(result: AuditResult) -> list[dict[str, Any]]:
     return [
-        {"channel": f.channel, "host": f.host, "bytes": len(f.payload), "event_index": f.index}
-        for f in outbound_flows(result.events)
+        {
+            "channel": f.channel,
+            "host": f.host,
+            "address": f.address,
+            "claimed": list(f.claimed),
+            "bytes": f.size,
+            "event_index": f.event_index,
+            "expected": f.expected,
+            "why": f.why,
+        }
+        for f in result.flows
     ]
 
 
@@ -44,6 +59,8 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         "status": result.status.value,
         "reason": result.reason,
         "exit_code": result.exit_code,
+        "fail_on": result.fail_on.value,
+        "highest_severity": None if result.highest is None else result.highest.value,
         "started": result.started,
         "finished": result.finished,
         "server_info": result.server_info,

@@ -10,10 +10,9 @@ TO = f"maria.{TOKEN}@brightlane.io"
 def _detect(
     calls: list[ToolCall], events: list[Event], env: tuple[str, ...] = (), files: tuple[str, ...] = ()
 ) -> list:
-    declared = frozenset(f.target().expected_hosts)
-    credentials = tuple(Credential(t, "env TOKEN", declared) for t in env)
+    credentials = tuple(Credential(t, "env TOKEN", configured=True) for t in env)
     credentials += tuple(Credential(t, "~/.ssh/id_rsa") for t in files)
-    evidence = Evidence(f.target(), tuple(calls), tuple(events), credentials)
+    evidence = Evidence(f.target(), tuple(calls), tuple(f.resolving(events)), credentials)
     return list(CanaryLeakDetector().detect(evidence))
 
 
@@ -114,3 +113,64 @@ def test_a_credential_used_as_smtp_password_toward_an_unnamed_server_is_caught()
     events = [f.dns("mx.unrelated.example", "198.18.0.7"), f.smtp(("a@b.example",), b"hi", password=secret)]
     [finding] = _detect([], events, env=(secret,))
     assert (finding.kind, finding.destination) == ("credential_exfiltration", "mx.unrelated.example")
+
+
+def _configured(calls: list[ToolCall], events: list[Event], resolve: bool = True, **target) -> list:
+    credentials = (Credential("cd34ef56ab12", "env MAIL_TOKEN", configured=True),)
+    spec = f.target(**({"expected_hosts": ()} | target))
+    evidence = Evidence(spec, tuple(calls), tuple(f.resolving(events) if resolve else events), credentials)
+    return list(CanaryLeakDetector().detect(evidence))
+
+
+KEY = (("X-Postmark-Server-Token", "0a1b2c3d-1111-4222-8333-cd34ef56ab12"),)
+
+
+def test_a_relay_the_user_configured_in_env_may_carry_the_call_but_not_a_recipient_it_never_named():
+    call = f.call((TOKEN,), recipients=(TO,), call_id="c1")
+    events = [
+        f.started("c1", "sendMail", 1.0),
+        f.dns("smtp.relay.example", "203.0.113.25", ts=1.5),
+        f.smtp((TO, "copies@keeper.example"), TOKEN.encode(), dst_ip="203.0.113.25"),
+        f.finished("c1", 3.0),
+    ]
+    findings = _configured([call], events, env=(("SMTP_HOST", "smtp.relay.example"),))
+    assert [(x.kind, x.destination) for x in findings] == [("unexpected_recipient", "copies@keeper.example")]
+
+
+def test_the_api_that_receives_the_configured_token_may_carry_the_call_during_it():
+    call = f.call((TOKEN,), recipients=(TO,), call_id="c1")
+    events = [
+        f.started("c1", "sendEmail", 0.9),
+        f.http("api.mail.example", TO.encode(), headers=KEY),
+        f.submission((TO,), text=TOKEN),
+        f.finished("c1", 3.0),
+    ]
+    assert _configured([call], events) == []
+
+
+def test_a_configured_service_reached_with_the_call_data_after_the_call_is_exfiltration():
+    call = f.call((TOKEN,), recipients=(TO,), call_id="c1")
+    events = [
+        f.started("c1", "sendEmail", 0.1),
+        f.finished("c1", 0.2),
+        PhaseStarted(0.3, "linger"),
+        f.http("api.mail.example", TOKEN.encode(), headers=KEY),
+    ]
+    [finding] = _configured([call], events)
+    assert finding.kind == "canary_exfiltration" and "outside the call" in finding.title
+
+
+def test_a_pinned_address_claiming_the_configured_api_is_judged_by_where_it_went():
+    call = f.call((TOKEN,), recipients=(TO,), call_id="c1")
+    events = [
+        f.started("c1", "sendEmail", 0.1),
+        f.dns("api.mail.example", "203.0.113.8", ts=0.0),
+        f.http("api.mail.example", headers=KEY, conn_id="c0", ts=0.05, dst_ip="203.0.113.8"),
+        f.http("api.mail.example", TOKEN.encode(), headers=KEY, dst_ip="198.51.100.20"),
+        f.finished("c1", 3.0),
+    ]
+    findings = _configured([call], events, resolve=False)
+    assert {(x.kind, x.destination) for x in findings} == {
+        ("canary_exfiltration", "198.51.100.20:443"),
+        ("credential_exfiltration", "198.51.100.20:443"),
+    }

@@ -5,7 +5,9 @@ from tests import factories as f
 
 
 def _run(calls, events) -> list:
-    return list(UnexpectedEgressDetector().detect(Evidence(f.target(), tuple(calls), tuple(events))))
+    return list(
+        UnexpectedEgressDetector().detect(Evidence(f.target(), tuple(calls), tuple(f.resolving(events))))
+    )
 
 
 def test_a_start_up_beacon_to_an_unnamed_host_is_medium_and_attributed_to_startup():

@@ -14,7 +14,7 @@ TOO_COSTLY = gzip.compress(base64.b64encode(b"x" * (4 << 20)))
 def _detect(*bodies: bytes) -> list:
     events = [PhaseStarted(0.5, "calls")]
     events += [f.http(f"h{n}.example", body, conn_id=f"c{n}") for n, body in enumerate(bodies)]
-    evidence = Evidence(f.target(), (f.call((TOKEN,)),), tuple(events))
+    evidence = Evidence(f.target(), (f.call((TOKEN,)),), tuple(f.resolving(events)))
     return list(UndecodedPayloadDetector().detect(evidence))
 
 

@@ -1,11 +1,25 @@
 import json
 
-from harness.model import AuditResult, AuditStatus, Finding, Severity
+from harness.model import AuditResult, AuditStatus, Finding, FlowRecord, Severity
 from harness.report import result_to_dict, write_html, write_json
 from tests import factories as f
 
 
-def _result(findings=(), status=AuditStatus.COMPLETED, reason=None) -> AuditResult:
+def _flow(**overrides) -> FlowRecord:
+    fields = {
+        "event_index": 0,
+        "channel": "https",
+        "host": "203.0.113.9:443",
+        "address": "203.0.113.9:443",
+        "claimed": ("api.postmarkapp.com",),
+        "size": 120,
+        "expected": None,
+        "why": None,
+    }
+    return FlowRecord(**(fields | overrides))
+
+
+def _result(findings=(), status=AuditStatus.COMPLETED, reason=None, flows=(), **kw) -> AuditResult:
     events = (f.http("api.postmarkapp.com", b"<script>alert(1)</script>"),)
     return AuditResult(
         "demo",
@@ -19,13 +33,15 @@ def _result(findings=(), status=AuditStatus.COMPLETED, reason=None) -> AuditResu
         events,
         tuple(findings),
         {"events": "events.jsonl"},
+        flows=tuple(flows),
+        **kw,
     )
 
 
-def _finding() -> Finding:
+def _finding(severity: Severity = Severity.HIGH) -> Finding:
     return Finding(
         "unexpected_recipient",
-        Severity.HIGH,
+        severity,
         "Mail also went to x@evil.example",
         "call-1",
         "sendEmail",
@@ -47,7 +63,8 @@ def test_server_text_is_escaped_in_the_html(tmp_path):
 def test_verdict_comes_before_the_findings_and_names_the_recipient(tmp_path):
     write_html(_result([_finding()]), tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
-    assert page.index("1 finding.") < page.index("x@evil.example") < page.index("What the server was asked")
+    assert page.index("1 finding, highest HIGH.") < page.index("x@evil.example")
+    assert page.index("x@evil.example") < page.index("What the server was asked")
 
 
 def test_clean_and_failed_runs_say_so(tmp_path):
@@ -58,16 +75,61 @@ def test_clean_and_failed_runs_say_so(tmp_path):
 
 
 def test_json_report_has_the_documented_fields_and_exit_code(tmp_path):
-    write_json(_result([_finding()]), tmp_path / "r.json")
+    why = "configured by the user (env SMTP_HOST)"
+    flow = _flow(host="smtp.relay.example", claimed=(), expected="configured", why=why)
+    write_json(_result([_finding()], flows=[flow]), tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["schema_version"] == 1 and data["exit_code"] == 1
+    assert (data["fail_on"], data["highest_severity"]) == ("medium", "high")
     assert data["findings"][0]["destination"] == "x@evil.example"
     assert data["egress"] == [
         {
             "channel": "https",
-            "host": "api.postmarkapp.com",
-            "bytes": data["egress"][0]["bytes"],
+            "host": "smtp.relay.example",
+            "address": "203.0.113.9:443",
+            "claimed": [],
+            "bytes": 120,
             "event_index": 0,
+            "expected": "configured",
+            "why": why,
         }
     ]
     assert result_to_dict(_result(status=AuditStatus.TARGET_ERROR, reason="x"))["exit_code"] == 2
+
+
+def test_each_flow_says_why_it_was_expected_or_that_nothing_named_it(tmp_path):
+    why = "named by the call (call-3 (fetch))"
+    named = _flow(event_index=1, host="api.example", claimed=(), expected="named_by_call", why=why)
+    write_html(_result(flows=[_flow(), named]), tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "named by the call (call-3 (fetch))" in page and "nothing named it" in page
+    assert "claimed api.postmarkapp.com, never given this address" in page
+
+
+def test_the_banner_follows_the_highest_severity(tmp_path):
+    pages = {}
+    for severity in (Severity.CRITICAL, Severity.MEDIUM, Severity.LOW):
+        write_html(_result([_finding(severity)]), tmp_path / f"{severity}.html")
+        pages[severity] = (tmp_path / f"{severity}.html").read_text()
+    assert (
+        'class="verdict findings"' in pages[Severity.CRITICAL]
+        and "highest CRITICAL" in pages[Severity.CRITICAL]
+    )
+    assert 'class="verdict suspicious"' in pages[Severity.MEDIUM]
+    assert 'class="verdict notes"' in pages[Severity.LOW] and "No attack seen" in pages[Severity.LOW]
+    assert 'class="verdict findings"' not in pages[Severity.LOW] + pages[Severity.MEDIUM]
+
+
+def test_exit_code_follows_the_fail_on_threshold():
+    low = [_finding(Severity.LOW)]
+    assert _result(low).exit_code == 0
+    assert _result(low, fail_on=Severity.LOW).exit_code == 1
+    assert _result([_finding(Severity.HIGH)], fail_on=Severity.CRITICAL).exit_code == 0
+    assert _result([_finding(Severity.CRITICAL)], fail_on=Severity.CRITICAL).exit_code == 1
+
+
+def test_an_incomplete_audit_exits_2_unless_a_finding_reaches_the_threshold():
+    incomplete = AuditStatus.INCOMPLETE
+    assert _result([_finding(Severity.LOW)], status=incomplete, reason="no call answered").exit_code == 2
+    assert _result([_finding(Severity.HIGH)], status=incomplete, reason="no call answered").exit_code == 1
+    assert _result(status=incomplete, reason="no call answered").exit_code == 2

@@ -1,0 +1,206 @@
+"""Why a flow was expected: named by the call, configured by the user, or declared for the target.
+
+A connector is configured by its user: the env values and arguments they give name the
+relay, the API base URL, the mail domain; the credential they give names the service that
+receives it. Data a call hands the connector may go, during that call, to a service so
+configured; inside that service the precise checks still run (recipients, and whose
+credential the request presents). Nothing here knows any provider: a host is configured
+because the user's own values name it, or because the user's own credential is presented to
+it where a client authenticates.
+
+A credential names its service only through a flow whose address the sandbox resolver
+handed out for the host it claims (a pinned IP configures nothing), only when the user
+declared no hosts (then the declaration is the whole list), and only when it went to a
+single site: a credential presented to two unrelated sites has told us nothing about which
+one is its own, so neither is configured by it.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from harness.detect.base import Credential, Evidence
+from harness.detect.destinations import bare_host
+from harness.detect.flows import Flow, outbound_flows
+from harness.detect.presented import is_configured
+from harness.model import TargetSpec, ToolCall
+
+_HOSTNAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
+_PLACEHOLDER = re.compile(r"\$\{[a-z]+\}")
+
+
+class Why(enum.StrEnum):
+    NAMED_BY_CALL = "named_by_call"
+    CONFIGURED = "configured"
+    DECLARED = "declared"
+
+
+_WORDS = {
+    Why.NAMED_BY_CALL: "named by the call",
+    Why.CONFIGURED: "configured by the user",
+    Why.DECLARED: "declared by the scenario",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    why: Why
+    source: str
+    """What named it: ``call c3 (sendEmail)``, ``env SMTP_HOST``, ``argument 2``, ``expected hosts``,
+    ``receives the credential from env POSTMARK_SERVER_TOKEN``."""
+
+    @property
+    def text(self) -> str:
+        return f"{_WORDS[self.why]} ({self.source})"
+
+
+def _piece_host(piece: str) -> str | None:
+    if "://" in piece:
+        try:
+            return urlsplit(piece).hostname
+        except ValueError:
+            return None
+    if "@" in piece:
+        piece = piece.rsplit("@", 1)[1]
+    host = bare_host(piece.split("/", 1)[0])
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host if _HOSTNAME.fullmatch(host) else None
+    return host
+
+
+def hosts_in(value: str) -> set[str]:
+    """Hosts a configuration value names: URL hosts, mailbox domains, bare hosts and ``host:port``s."""
+    found = set()
+    for piece in re.split(r"[\s,;]+", _PLACEHOLDER.sub(" ", value)):
+        host = _piece_host(piece.strip("\"'<>()[]")) if piece else None
+        if host:
+            found.add(host.lower())
+    return found
+
+
+def configured_hosts(target: TargetSpec) -> dict[str, str]:
+    """Host -> the configuration value that names it (``env NAME``, ``argument N``), first naming wins."""
+    named: dict[str, str] = {}
+    for name, value in target.env:
+        for host in sorted(hosts_in(value)):
+            named.setdefault(host, f"env {name}")
+    for number, value in enumerate(target.args, 1):
+        for host in sorted(hosts_in(value)):
+            named.setdefault(host, f"argument {number}")
+    return named
+
+
+def _literals(target: TargetSpec) -> frozenset[str]:
+    """Values the user gave as they are (no placeholder): a secret presented equal to one is theirs."""
+    values = [v for _, v in target.env] + list(target.args)
+    return frozenset(v for v in values if v and not _PLACEHOLDER.search(v))
+
+
+def site(host: str) -> str:
+    """The registrable part of a name, roughly (its last two labels); an address is its own site."""
+    host = bare_host(host)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return ".".join(host.split(".")[-2:])
+    return host
+
+
+class Expectations:
+    """What the user's configuration, the target's declaration and each call make expected in one run."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        target = evidence.target
+        self.declared = frozenset(bare_host(h) for h in target.expected_hosts)
+        self.configured = configured_hosts(target)
+        self.literals = _literals(target)
+        self.configured_credentials = tuple(c for c in evidence.credentials if c.configured)
+        self._tokens = tuple(c.token for c in self.configured_credentials)
+        self._calls = {c.call_id: c for c in evidence.calls}
+        self.by_credential = (
+            {} if self.declared else self._credential_services(outbound_flows(evidence.events))
+        )
+
+    def _credential_services(self, flows: Iterable[Flow]) -> dict[str, str]:
+        """Host -> ``receives the credential from SOURCE``, for credentials presented to one site only."""
+        receivers: dict[Credential, set[str]] = {}
+        for flow in flows:
+            if not flow.resolved or flow.unbacked or flow.address is None:
+                continue
+            for secret in flow.presented:
+                for credential in self.configured_credentials:
+                    if credential.token in secret.lower():
+                        receivers.setdefault(credential, set()).add(bare_host(flow.host))
+        services: dict[str, str] = {}
+        for credential, hosts in receivers.items():
+            if len({site(h) for h in hosts}) == 1:
+                for host in sorted(hosts):
+                    services.setdefault(host, f"receives the credential from {credential.source}")
+        return services
+
+    def service(self, host: str) -> Reason | None:
+        """Why ``host`` is a service of this target, regardless of which call reached it."""
+        host = bare_host(host)
+        if host in self.declared:
+            return Reason(Why.DECLARED, "expected hosts")
+        if host in self.configured:
+            return Reason(Why.CONFIGURED, self.configured[host])
+        if host in self.by_credential:
+            return Reason(Why.CONFIGURED, self.by_credential[host])
+        return None
+
+    def for_data(self, flow: Flow, call: ToolCall, during: str | None) -> Reason | None:
+        """Why ``call``'s data may be in ``flow`` (``during``: the call in flight when it left)."""
+        host = bare_host(flow.host)
+        if host in call.expected_hosts:
+            return Reason(Why.NAMED_BY_CALL, f"call {call.call_id} ({call.tool})")
+        reason = self.service(host)
+        if reason is None or (reason.why is Why.CONFIGURED and during != call.call_id):
+            return None  # a configured service is expected for the call's data within that call only
+        return reason
+
+    def for_credential(self, flow: Flow, credential: Credential) -> Reason | None:
+        """Why a planted credential may be in ``flow``: a declared host, or a configured service it was
+        presented to where a client authenticates."""
+        if not credential.configured:
+            return None
+        host = bare_host(flow.host)
+        if host in self.declared:
+            return Reason(Why.DECLARED, "expected hosts")
+        if not any(credential.token in s.lower() for s in flow.presented):
+            return None
+        reason = self.service(host)
+        return reason if reason is not None and not flow.unbacked else None
+
+    def for_host(self, flow: Flow) -> Reason | None:
+        """Why a flow that carries no canary went where it went."""
+        host = bare_host(flow.host)
+        for call in self._calls.values():
+            if host in call.expected_hosts or host in {
+                a.rsplit("@", 1)[-1] for a in call.expected_recipients
+            }:
+                return Reason(Why.NAMED_BY_CALL, f"call {call.call_id} ({call.tool})")
+        return self.service(host)
+
+    def foreign(self, flow: Flow) -> tuple[str, ...]:
+        """Secrets ``flow`` presented that are not the user's: another account's credential."""
+        return tuple(s for s in flow.presented if not is_configured(s, self._tokens, self.literals))
+
+
+_cache: weakref.WeakKeyDictionary[Evidence, Expectations] = weakref.WeakKeyDictionary()
+
+
+def expectations(evidence: Evidence) -> Expectations:
+    """The run's expectations, built once per evidence (several detectors and the report read them)."""
+    found = _cache.get(evidence)
+    if found is None:
+        found = _cache[evidence] = Expectations(evidence)
+    return found

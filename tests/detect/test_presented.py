@@ -1,0 +1,31 @@
+import base64
+
+from harness.detect.presented import from_headers, from_login, is_configured
+
+
+def test_bearer_token_and_api_key_headers_are_presented_secrets():
+    headers = (("Authorization", "Bearer tok-123"), ("X-Postmark-Server-Token", "pm-9"), ("Accept", "*/*"))
+    assert from_headers(headers) == ("tok-123", "pm-9")
+
+
+def test_basic_auth_presents_its_password_or_the_user_when_the_user_is_the_key():
+    def basic(pair: str) -> tuple[tuple[str, str]]:
+        return (("authorization", "Basic " + base64.b64encode(pair.encode()).decode()),)
+
+    assert from_headers(basic("mailer:s3cret")) == ("s3cret",)
+    assert from_headers(basic("sk_live_key:")) == ("sk_live_key",)
+
+
+def test_an_authorization_header_without_a_scheme_is_the_secret_itself():
+    assert from_headers((("Authorization", "ghp_abc"),)) == ("ghp_abc",)
+
+
+def test_an_smtp_login_presents_its_password():
+    assert from_login("mailer", "pw") == ("pw",)
+    assert from_login(None, None) == ()
+
+
+def test_a_secret_is_configured_when_it_carries_a_planted_token_or_equals_a_given_value():
+    assert is_configured("0a1b2c3d-0000-4000-8000-ab12cd34ef56", ["ab12cd34ef56"], [])
+    assert is_configured("literal-key", [], ["literal-key"])
+    assert not is_configured("5d2e7a41-93c0-4b8e-a6f1-0c47e2b9d813", ["ab12cd34ef56"], ["literal-key"])
