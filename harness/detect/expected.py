@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 from harness.detect.base import Credential, Evidence
 from harness.detect.destinations import bare_host
 from harness.detect.flows import Flow, outbound_flows
-from harness.detect.presented import is_configured
 from harness.model import TargetSpec, ToolCall
 
 _HOSTNAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
@@ -98,19 +97,28 @@ def configured_hosts(target: TargetSpec) -> dict[str, str]:
     return named
 
 
-def _literals(target: TargetSpec) -> frozenset[str]:
-    """Values the user gave as they are (no placeholder): a secret presented equal to one is theirs."""
-    values = [v for _, v in target.env] + list(target.args)
-    return frozenset(v for v in values if v and not _PLACEHOLDER.search(v))
+def _literals(target: TargetSpec) -> dict[str, str]:
+    """Values the user gave as they are (no placeholder) -> where: a secret equal to one is theirs."""
+    given = [(v, f"env {k}") for k, v in target.env] + [
+        (v, f"argument {n}") for n, v in enumerate(target.args, 1)
+    ]
+    literals: dict[str, str] = {}
+    for value, where in given:
+        if value and not _PLACEHOLDER.search(value):
+            literals.setdefault(value, where)
+    return literals
 
 
 def site(host: str) -> str:
-    """The registrable part of a name, roughly (its last two labels); an address is its own site."""
+    """The registrable part of a name, roughly: its last two labels, or three under a country code's
+    short second level (``co.uk``, ``com.au``); an address is its own site."""
     host = bare_host(host)
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return ".".join(host.split(".")[-2:])
+        labels = host.split(".")
+        keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+        return ".".join(labels[-keep:])
     return host
 
 
@@ -123,7 +131,6 @@ class Expectations:
         self.configured = configured_hosts(target)
         self.literals = _literals(target)
         self.configured_credentials = tuple(c for c in evidence.credentials if c.configured)
-        self._tokens = tuple(c.token for c in self.configured_credentials)
         self._calls = {c.call_id: c for c in evidence.calls}
         self.by_credential = (
             {} if self.declared else self._credential_services(outbound_flows(evidence.events))
@@ -131,20 +138,25 @@ class Expectations:
 
     def _credential_services(self, flows: Iterable[Flow]) -> dict[str, str]:
         """Host -> ``receives the credential from SOURCE``, for credentials presented to one site only."""
-        receivers: dict[Credential, set[str]] = {}
+        receivers: dict[str, set[str]] = {}
         for flow in flows:
             if not flow.resolved or flow.unbacked or flow.address is None:
                 continue
             for secret in flow.presented:
-                for credential in self.configured_credentials:
-                    if credential.token in secret.lower():
-                        receivers.setdefault(credential, set()).add(bare_host(flow.host))
+                for source in self._sources(secret):
+                    receivers.setdefault(source, set()).add(bare_host(flow.host))
         services: dict[str, str] = {}
-        for credential, hosts in receivers.items():
+        for source, hosts in receivers.items():
             if len({site(h) for h in hosts}) == 1:
                 for host in sorted(hosts):
-                    services.setdefault(host, f"receives the credential from {credential.source}")
+                    services.setdefault(host, f"receives the credential from {source}")
         return services
+
+    def _sources(self, secret: str) -> list[str]:
+        """Where the user configured a presented secret (none: it is not theirs)."""
+        lowered = secret.lower()
+        found = [c.source for c in self.configured_credentials if c.token in lowered]
+        return found + ([self.literals[secret]] if secret in self.literals else [])
 
     def service(self, host: str) -> Reason | None:
         """Why ``host`` is a service of this target, regardless of which call reached it."""
@@ -192,7 +204,7 @@ class Expectations:
 
     def foreign(self, flow: Flow) -> tuple[str, ...]:
         """Secrets ``flow`` presented that are not the user's: another account's credential."""
-        return tuple(s for s in flow.presented if not is_configured(s, self._tokens, self.literals))
+        return tuple(s for s in flow.presented if not self._sources(s))
 
 
 _cache: weakref.WeakKeyDictionary[Evidence, Expectations] = weakref.WeakKeyDictionary()

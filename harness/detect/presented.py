@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 _AUTH_HEADERS = ("authorization", "proxy-authorization")
 _TOKEN_HEADER = re.compile(r"token|api[-_]?key|secret|passw|credential|auth", re.I)
@@ -59,10 +59,3 @@ def from_login(user: str | None, password: str | None) -> tuple[str, ...]:
     """The secret of an SMTP AUTH login (or any user/password pair)."""
     secret = _pair_secret(user, password)
     return (secret[:_MAX],) if secret else ()
-
-
-def is_configured(secret: str, tokens: Sequence[str], literals: Iterable[str]) -> bool:
-    """A presented secret is the configured one when it carries a planted credential canary or equals
-    a value the user configured."""
-    lowered = secret.lower()
-    return any(token in lowered for token in tokens) or secret in literals

@@ -1,5 +1,5 @@
 from harness.detect import Credential, Evidence
-from harness.detect.expected import Why, configured_hosts, expectations, hosts_in
+from harness.detect.expected import Why, configured_hosts, expectations, hosts_in, site
 from harness.detect.flows import outbound_flows
 from harness.model import Event, ToolCall
 from tests import factories as f
@@ -109,3 +109,20 @@ def test_a_secret_the_user_never_gave_is_foreign():
     assert expect.foreign(literal) == ()
     expect, [literal, *_] = _expect([bearer])
     assert expect.foreign(literal) == ("literal-key",)
+
+
+def test_a_token_pinned_literally_configures_the_host_that_receives_it():
+    pinned = (("X-Postmark-Server-Token", "3f0c9a52-7d41-4e8b-b2a6-91e5c0d7f4a8"),)
+    expect, _ = _expect(
+        [f.http("api.mail.example", headers=pinned)],
+        env=(("POSTMARK_SERVER_TOKEN", "3f0c9a52-7d41-4e8b-b2a6-91e5c0d7f4a8"),),
+    )
+    assert expect.service("api.mail.example").text == (  # type: ignore[union-attr]
+        "configured by the user (receives the credential from env POSTMARK_SERVER_TOKEN)"
+    )
+
+
+def test_a_site_is_a_names_registrable_part_roughly():
+    assert site("api.mail.example.com") == site("uploads.example.com") == "example.com"
+    assert site("api.shop.co.uk") == "shop.co.uk" != site("evil.co.uk")
+    assert site("203.0.113.9") == "203.0.113.9"
