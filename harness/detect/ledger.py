@@ -3,14 +3,15 @@
 A reviewer reading a clean verdict must see why each flow was allowed: the call named it,
 the user configured it, or the target declared it. A flow carrying a call's data is judged
 with that data's rules (:meth:`Expectations.for_data`), one carrying a planted credential
-with the credential's, and one carrying neither by its host alone. A flow nothing made
-expected has no reason, and the findings say what is wrong with it.
+with the credential's, and one carrying neither by its host alone. A flow to a service under
+a credential the user never gave is not expected either. A flow nothing made expected has no
+reason, and the findings say what is wrong with it.
 """
 
 from __future__ import annotations
 
 from harness.detect.base import Evidence
-from harness.detect.expected import Reason, expectations
+from harness.detect.expected import Reason, Why, expectations
 from harness.detect.flows import Flow
 from harness.detect.scanning import ScannedFlow, scanned_flows
 from harness.detect.timeline import Timeline
@@ -18,6 +19,17 @@ from harness.model import FlowRecord
 
 
 def _reason(item: ScannedFlow, evidence: Evidence, timeline: Timeline) -> Reason | None:
+    reason = _allowed(item, evidence, timeline)
+    if (
+        reason is not None
+        and reason.why is not Why.NAMED_BY_CALL
+        and expectations(evidence).foreign(item.flow)
+    ):
+        return None  # the right service, under another account: a foreign_credential finding
+    return reason
+
+
+def _allowed(item: ScannedFlow, evidence: Evidence, timeline: Timeline) -> Reason | None:
     expect = expectations(evidence)
     flow = item.flow
     if not item.hits:

@@ -38,3 +38,12 @@ def test_declared_hosts_are_said_to_be_declared():
     evidence = Evidence(f.target(), (), tuple(f.resolving([f.http("api.postmarkapp.com")])))
     [record, _dns] = flow_records(evidence)
     assert (record.expected, record.why) == ("declared", "declared by the scenario (expected hosts)")
+
+
+def test_a_request_to_the_right_service_under_another_account_is_not_expected():
+    theirs = (("X-Postmark-Server-Token", "5d2e7a41-93c0-4b8e-a6f1-0c47e2b9d813"),)
+    events = f.resolving(
+        [f.http("api.postmarkapp.com"), f.http("api.postmarkapp.com", headers=theirs, conn_id="c2")]
+    )
+    mine, foreign, _dns = flow_records(Evidence(f.target(), (), tuple(events)))
+    assert mine.expected == "declared" and foreign.expected is None
