@@ -226,6 +226,14 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
     evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())
     findings = with_frames(findings, events, observed.packets)
+    try:
+        flows = flow_records(evidence)
+    except Exception as exc:  # the ledger is a view of the evidence: a bug in it must not cost the findings
+        log.exception("flow ledger failed")
+        flows, detector_errors = (
+            (),
+            [*detector_errors, f"flow ledger failed: {exc.__class__.__name__}: {exc}"],
+        )
     reason = outcome.reason
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))
@@ -242,7 +250,7 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
         findings=tuple(findings),
         artifacts=artifacts,
         install=observed.install,
-        flows=flow_records(evidence),
+        flows=flows,
         fail_on=options.fail_on,
     )
     write_report(result, run_dir)
