@@ -99,10 +99,8 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def _summary(result: AuditResult, run_dir: Path) -> str:
     lines = []
     if result.findings:
-        highest = result.highest
-        failing = result.exit_code == 1
-        head = "FINDINGS" if failing else f"NOTES (below --fail-on {result.fail_on})"
-        lines.append(f"{head}: {len(result.findings)} in {result.target}, highest {highest}")
+        head = "FINDINGS" if result.exit_code == 1 else f"NOTES (below --fail-on {result.fail_on})"
+        lines.append(f"{head}: {len(result.findings)} in {result.target}, highest {result.highest}")
         lines += [
             f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel}"
             f" ({f.tool or f'{f.phase} phase'}{f', canary {f.canary}' if f.canary else ''})"
