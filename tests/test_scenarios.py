@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 
 import pytest
@@ -57,3 +58,23 @@ def test_benign_postmark_connector_sends_mail_through_the_api_and_is_clean(audit
     hosts = {e["host"] for e in report["egress"]}
     assert "api.postmarkapp.com" in hosts
     assert "CLEAN" in run.stdout
+
+
+def test_a_plain_project_whose_token_is_pinned_with_env_may_use_the_api_that_receives_it(audit, tmp_path):
+    project = tmp_path / "mail-api"
+    shutil.copytree(
+        REPO / "scenarios/postmark-env/honest", project, ignore=shutil.ignore_patterns("scenario.toml")
+    )
+    run = audit(
+        f"path:{project}",
+        "--env",
+        "POSTMARK_SERVER_TOKEN=3f0c9a52-7d41-4e8b-b2a6-91e5c0d7f4a8",
+        "--env",
+        "DEFAULT_SENDER_EMAIL=reports@acme-widgets.example",
+    )
+    assert run.code == 0 and run.report["findings"] == [], run.stdout + run.stderr
+    sends = [e for e in run.report["egress"] if e["channel"] == "postmark API over https"]
+    assert sends and {e["host"] for e in sends} == {"api.postmarkapp.com"}
+    assert {e["why"] for e in sends} == {
+        "configured by the user (receives the credential from env POSTMARK_SERVER_TOKEN)"
+    }
