@@ -1,7 +1,9 @@
 """``report.junit.xml``: one test case per finding kind, for CI dashboards that read JUnit.
 
-A clean audit is one passing case; each finding is a failure; an audit that
-could not complete is an error, so a nightly run never reports green by accident.
+A clean audit is one passing case; each finding at or above the run's ``fail_on``
+severity is a failure, and one below it a passing case that says what was noted (so
+the dashboard agrees with the exit code); an audit that could not complete is an
+error, so a nightly run never reports green by accident.
 """
 
 from __future__ import annotations
@@ -20,20 +22,29 @@ def result_to_junit(result: AuditResult) -> ET.ElementTree[ET.Element]:
         errors = 1
         case = ET.SubElement(suite, "testcase", classname=result.target, name="audit completes")
         ET.SubElement(case, "error", message=result.reason or result.status.value, type=result.status.value)
+    failures = 0
     for finding in result.findings:
         case = ET.SubElement(
             suite, "testcase", classname=result.target, name=f"{finding.kind}: {finding.destination}"
         )
-        failure = ET.SubElement(case, "failure", message=finding.title, type=f"{finding.severity.value}")
-        failure.text = (
+        text = (
             f"channel: {finding.channel}\ntool: {finding.tool}\ncanary: {finding.canary}\n{finding.evidence}"
         )
+        if finding.severity.rank < result.fail_on.rank:
+            note = ET.SubElement(case, "system-out")
+            note.text = (
+                f"{finding.severity.value}, below fail-on {result.fail_on.value}: {finding.title}\n{text}"
+            )
+            continue
+        failures += 1
+        failure = ET.SubElement(case, "failure", message=finding.title, type=f"{finding.severity.value}")
+        failure.text = text
     if not result.findings and result.status is AuditStatus.COMPLETED:
         ET.SubElement(
             suite, "testcase", classname=result.target, name="no canary leaves where it was not sent"
         )
     suite.set("tests", str(max(len(suite), 1)))
-    suite.set("failures", str(len(result.findings)))
+    suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     return ET.ElementTree(suite)
 

@@ -48,3 +48,11 @@ def test_junit_fails_per_finding_errors_on_incomplete_and_passes_when_clean(tmp_
     write_junit(_result(), tmp_path / "c.xml")
     clean = (tmp_path / "c.xml").read_text()
     assert 'failures="0"' in clean and 'errors="0"' in clean and 'tests="1"' in clean
+
+
+def test_junit_findings_below_the_fail_threshold_pass_with_a_note(tmp_path):
+    findings = [_finding("unexpected_egress", Severity.LOW), _finding("canary_exfiltration", Severity.HIGH)]
+    write_junit(_result(findings), tmp_path / "a.xml")
+    page = (tmp_path / "a.xml").read_text()
+    assert 'failures="1"' in page and 'tests="2"' in page
+    assert "low, below fail-on medium" in page
