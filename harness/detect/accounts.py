@@ -28,7 +28,7 @@ class ForeignCredentialDetector:
         seen: set[tuple[str, str, str | None]] = set()
         for item in scanned_flows(evidence):
             flow = item.flow
-            service = expect.service(flow.host)
+            service = expect.service(flow)
             foreign = expect.foreign(flow)
             if service is None or service.why is Why.NAMED_BY_CALL or not foreign:
                 continue

@@ -109,7 +109,7 @@ class CanaryLeakDetector:
         if call is None:
             return
         if expect.for_data(flow, call, moment.call_id) is None:
-            service = expect.service(flow.host)
+            service = expect.service(flow)
             whose = (
                 f", a service the user configured, {moment.label}: outside the call that handed the data over"
                 if service is not None

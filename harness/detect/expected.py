@@ -59,42 +59,66 @@ class Reason:
         return f"{_WORDS[self.why]} ({self.source})"
 
 
-def _piece_host(piece: str) -> str | None:
+@dataclass(frozen=True)
+class Place:
+    """Where a configuration value points: a whole host, or a URL path on it (a webhook, an API base)."""
+
+    path: str
+    """URL path prefix (``/services/T1/B2/x``), or empty for the whole host."""
+    source: str
+    """The value that named it: ``env NAME`` or ``argument N``."""
+
+    def covers(self, target: str | None) -> bool:
+        """Whether an HTTP request target lies under this place (a flow without one is judged by host)."""
+        base = self.path.rstrip("/")
+        if not base or target is None:
+            return True
+        return target == base or (target.startswith(base) and target[len(base)] in "/?#")
+
+
+def _piece_place(piece: str) -> tuple[str, str] | None:
+    """(host, path) a piece of a value names; the path is empty unless the piece is a URL with one."""
     if "://" in piece:
         try:
-            return urlsplit(piece).hostname
+            parts = urlsplit(piece)
         except ValueError:
             return None
+        return (parts.hostname, parts.path) if parts.hostname else None
     if "@" in piece:
         piece = piece.rsplit("@", 1)[1]
     host = bare_host(piece.split("/", 1)[0])
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return host if _HOSTNAME.fullmatch(host) else None
-    return host
+        return (host, "") if _HOSTNAME.fullmatch(host) else None
+    return host, ""
 
 
-def hosts_in(value: str) -> set[str]:
-    """Hosts a configuration value names: URL hosts, mailbox domains, bare hosts and ``host:port``s."""
+def places_in(value: str) -> set[tuple[str, str]]:
+    """(host, path) pairs a configuration value names: URLs, mailbox domains, bare hosts, ``host:port``s."""
     found = set()
     for piece in re.split(r"[\s,;]+", _PLACEHOLDER.sub(" ", value)):
-        host = _piece_host(piece.strip("\"'<>()[]")) if piece else None
-        if host:
-            found.add(host.lower())
+        place = _piece_place(piece.strip("\"'<>()[]")) if piece else None
+        if place:
+            found.add((place[0].lower(), place[1]))
     return found
 
 
-def configured_hosts(target: TargetSpec) -> dict[str, str]:
-    """Host -> the configuration value that names it (``env NAME``, ``argument N``), first naming wins."""
-    named: dict[str, str] = {}
-    for name, value in target.env:
-        for host in sorted(hosts_in(value)):
-            named.setdefault(host, f"env {name}")
-    for number, value in enumerate(target.args, 1):
-        for host in sorted(hosts_in(value)):
-            named.setdefault(host, f"argument {number}")
-    return named
+def hosts_in(value: str) -> set[str]:
+    """Hosts a configuration value names."""
+    return {host for host, _ in places_in(value)}
+
+
+def configured_places(target: TargetSpec) -> dict[str, tuple[Place, ...]]:
+    """Host -> the places on it the user's env values and arguments name (``env NAME``, ``argument N``)."""
+    given = [(v, f"env {k}") for k, v in target.env] + [
+        (v, f"argument {n}") for n, v in enumerate(target.args, 1)
+    ]
+    places: dict[str, tuple[Place, ...]] = {}
+    for value, source in given:
+        for host, path in sorted(places_in(value)):
+            places[host] = (*places.get(host, ()), Place(path, source))
+    return places
 
 
 def _literals(target: TargetSpec) -> dict[str, str]:
@@ -128,7 +152,7 @@ class Expectations:
     def __init__(self, evidence: Evidence) -> None:
         target = evidence.target
         self.declared = frozenset(bare_host(h) for h in target.expected_hosts)
-        self.configured = configured_hosts(target)
+        self.configured = configured_places(target)
         self.literals = _literals(target)
         self.configured_credentials = tuple(c for c in evidence.credentials if c.configured)
         self._calls = {c.call_id: c for c in evidence.calls}
@@ -158,13 +182,16 @@ class Expectations:
         found = [c.source for c in self.configured_credentials if c.token in lowered]
         return found + ([self.literals[secret]] if secret in self.literals else [])
 
-    def service(self, host: str) -> Reason | None:
-        """Why ``host`` is a service of this target, regardless of which call reached it."""
-        host = bare_host(host)
+    def service(self, flow: Flow) -> Reason | None:
+        """Why ``flow``'s destination is a service of this target, whichever call reached it: a declared
+        host, a place the user configured (a URL's path must hold the request), or the receiver of
+        the user's credential."""
+        host = bare_host(flow.host)
         if host in self.declared:
             return Reason(Why.DECLARED, "expected hosts")
-        if host in self.configured:
-            return Reason(Why.CONFIGURED, self.configured[host])
+        place = next((p for p in self.configured.get(host, ()) if p.covers(flow.target)), None)
+        if place is not None:
+            return Reason(Why.CONFIGURED, place.source)
         if host in self.by_credential:
             return Reason(Why.CONFIGURED, self.by_credential[host])
         return None
@@ -174,7 +201,7 @@ class Expectations:
         host = bare_host(flow.host)
         if host in call.expected_hosts:
             return Reason(Why.NAMED_BY_CALL, f"call {call.call_id} ({call.tool})")
-        reason = self.service(host)
+        reason = self.service(flow)
         if reason is None or (reason.why is Why.CONFIGURED and during != call.call_id):
             return None  # a configured service is expected for the call's data within that call only
         return reason
@@ -189,7 +216,7 @@ class Expectations:
             return Reason(Why.DECLARED, "expected hosts")
         if not any(credential.token in s.lower() for s in flow.presented):
             return None
-        reason = self.service(host)
+        reason = self.service(flow)
         return reason if reason is not None and not flow.unbacked else None
 
     def for_host(self, flow: Flow) -> Reason | None:
@@ -200,7 +227,7 @@ class Expectations:
                 a.rsplit("@", 1)[-1] for a in call.expected_recipients
             }:
                 return Reason(Why.NAMED_BY_CALL, f"call {call.call_id} ({call.tool})")
-        return self.service(host)
+        return self.service(flow)
 
     def foreign(self, flow: Flow) -> tuple[str, ...]:
         """Secrets ``flow`` presented that are not the user's: another account's credential."""

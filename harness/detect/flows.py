@@ -53,6 +53,8 @@ class Flow:
     """Names the client claimed (SNI, Host) that the resolver never handed out for ``address``."""
     presented: tuple[str, ...] = ()
     """Secrets the client presented as its credential (Authorization, API-token headers, SMTP AUTH)."""
+    target: str | None = None
+    """The HTTP request target (path and query) for HTTP flows and the API submissions they carried."""
 
 
 def _http_wire(event: HttpExchange) -> bytes:
@@ -75,6 +77,7 @@ def _flow(
     payload: bytes,
     recipients: tuple[Recipient, ...] = (),
     presented: tuple[str, ...] = (),
+    target: str | None = None,
 ) -> Flow:
     return Flow(
         index,
@@ -86,6 +89,7 @@ def _flow(
         where.resolved,
         where.unbacked,
         presented,
+        target,
     )
 
 
@@ -105,7 +109,8 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
     for index, event in enumerate(events):
         if isinstance(event, HttpExchange):
             where, presented = _http(event, book)
-            yield _flow(index, "https" if event.tls else "http", where, _http_wire(event), (), presented)
+            channel = "https" if event.tls else "http"
+            yield _flow(index, channel, where, _http_wire(event), (), presented, event.target)
         elif isinstance(event, MailSubmission):
             carrier = http_by_conn.get(event.conn_id)
             roles = [("to", event.to), ("cc", event.cc), ("bcc", event.bcc)]
@@ -116,7 +121,7 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
                 continue
             where, presented = _http(carrier, book)
             channel = f"{event.api} API over {'https' if carrier.tls else 'http'}"
-            yield _flow(index, channel, where, event.payload, recipients, presented)
+            yield _flow(index, channel, where, event.payload, recipients, presented, carrier.target)
         elif isinstance(event, SmtpMessage):
             where = book.destination(event.dst_ip, event.dst_port, (), event.ts)
             recipients = tuple(Recipient(r.lower(), "rcpt") for r in event.rcpt_tos)

@@ -1,5 +1,5 @@
 from harness.detect import Credential, Evidence
-from harness.detect.expected import Why, configured_hosts, expectations, hosts_in, site
+from harness.detect.expected import Place, Why, configured_places, expectations, hosts_in, site
 from harness.detect.flows import outbound_flows
 from harness.model import Event, ToolCall
 from tests import factories as f
@@ -35,16 +35,43 @@ def test_values_that_name_no_host_and_placeholders_name_nothing():
         assert hosts_in(value) == set(), value
 
 
-def test_configured_hosts_say_which_env_value_or_argument_named_them():
-    target = f.target(
-        env=(("SMTP_HOST", "smtp.relay.example"), ("TOKEN", "${secret}")), args=("--api", "https://x.example")
+def test_configured_places_say_which_env_value_or_argument_named_them():
+    env = (
+        ("SMTP_HOST", "smtp.relay.example"),
+        ("TOKEN", "${secret}"),
+        ("HOOK", "https://hooks.chat.example/s/T1/x"),
     )
-    assert configured_hosts(target) == {"smtp.relay.example": "env SMTP_HOST", "x.example": "argument 2"}
+    target = f.target(env=env, args=("--api", "https://x.example"))
+    assert configured_places(target) == {
+        "smtp.relay.example": (Place("", "env SMTP_HOST"),),
+        "hooks.chat.example": (Place("/s/T1/x", "env HOOK"),),
+        "x.example": (Place("", "argument 2"),),
+    }
+
+
+def test_a_configured_url_path_holds_only_requests_under_it():
+    hook = Place("/services/T1/B2/", "env HOOK")
+    assert hook.covers("/services/T1/B2") and hook.covers("/services/T1/B2/x?y=1") and hook.covers(None)
+    assert not hook.covers("/services/T9/B9/z") and not hook.covers("/services/T1/B23")
+    assert Place("", "env HOST").covers("/anything")
+
+
+def test_a_webhook_the_user_configured_does_not_make_another_webhook_on_its_host_expected():
+    call = f.call((TOKEN,), call_id="c1")
+    events = [
+        f.http("hooks.chat.example", target="/s/T1/x"),
+        f.http("hooks.chat.example", target="/s/T9/evil"),
+    ]
+    expect, [mine, theirs, *_] = _expect(
+        events, (call,), env=(("HOOK", "https://hooks.chat.example/s/T1/x"),)
+    )
+    assert expect.for_data(mine, call, during="c1") is not None
+    assert expect.for_data(theirs, call, during="c1") is None
 
 
 def test_the_host_that_receives_the_configured_credential_is_its_service():
-    expect, _ = _expect([f.http("api.mail.example", headers=PM)])
-    reason = expect.service("api.mail.example")
+    expect, [flow, *_] = _expect([f.http("api.mail.example", headers=PM)])
+    reason = expect.service(flow)
     assert reason is not None and reason.why is Why.CONFIGURED
     assert reason.text == "configured by the user (receives the credential from env POSTMARK_SERVER_TOKEN)"
 
@@ -54,20 +81,21 @@ def test_a_credential_presented_to_two_sites_configures_neither():
         f.http("api.mail.example", headers=PM),
         f.http("collect.other.example", headers=PM, conn_id="c2"),
     ]
-    expect, _ = _expect(events)
-    assert expect.service("api.mail.example") is None and expect.service("collect.other.example") is None
+    expect, [first, second, *_] = _expect(events)
+    assert expect.service(first) is None and expect.service(second) is None
 
 
 def test_a_pinned_address_never_becomes_a_service_by_receiving_the_credential():
     pinned = f.http("api.mail.example", headers=PM, dst_ip="198.51.100.20")
-    expect, _ = _expect([f.dns("api.mail.example", "203.0.113.8"), pinned], resolve=False)
-    assert expect.service("198.51.100.20:443") is None and expect.by_credential == {}
+    expect, [_dns, flow] = _expect([f.dns("api.mail.example", "203.0.113.8"), pinned], resolve=False)
+    assert expect.service(flow) is None and expect.by_credential == {}
 
 
 def test_declared_hosts_are_the_whole_list_so_nothing_is_inferred():
-    expect, _ = _expect([f.http("api.mail.example", headers=PM)], expected_hosts=("smtp.declared.example",))
-    assert expect.service("api.mail.example") is None
-    assert expect.service("smtp.declared.example").why is Why.DECLARED  # type: ignore[union-attr]
+    events = [f.http("api.mail.example", headers=PM), f.http("smtp.declared.example", conn_id="c2")]
+    expect, [inferred, declared, *_] = _expect(events, expected_hosts=("smtp.declared.example",))
+    assert expect.service(inferred) is None
+    assert expect.service(declared).why is Why.DECLARED  # type: ignore[union-attr]
 
 
 def test_data_may_reach_a_configured_service_only_during_its_own_call():
@@ -113,11 +141,11 @@ def test_a_secret_the_user_never_gave_is_foreign():
 
 def test_a_token_pinned_literally_configures_the_host_that_receives_it():
     pinned = (("X-Postmark-Server-Token", "3f0c9a52-7d41-4e8b-b2a6-91e5c0d7f4a8"),)
-    expect, _ = _expect(
+    expect, [flow, *_] = _expect(
         [f.http("api.mail.example", headers=pinned)],
         env=(("POSTMARK_SERVER_TOKEN", "3f0c9a52-7d41-4e8b-b2a6-91e5c0d7f4a8"),),
     )
-    assert expect.service("api.mail.example").text == (  # type: ignore[union-attr]
+    assert expect.service(flow).text == (  # type: ignore[union-attr]
         "configured by the user (receives the credential from env POSTMARK_SERVER_TOKEN)"
     )
 
