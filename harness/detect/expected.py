@@ -5,8 +5,9 @@ relay, the API base URL, the mail domain; the credential they give names the ser
 receives it. Data a call hands the connector may go, during that call, to a service so
 configured; inside that service the precise checks still run (recipients, and whose
 credential the request presents). Nothing here knows any provider: a host is configured
-because the user's own values name it, or because the user's own credential is presented to
-it where a client authenticates.
+because the user's own values name it (a URL with a path names only that path on it, so
+another webhook on the same host is not the user's), or because the user's own credential
+is presented to it where a client authenticates.
 
 A credential names its service only through a flow whose address the sandbox resolver
 handed out for the host it claims (a pinned IP configures nothing), only when the user
