@@ -15,7 +15,9 @@ switch: an sdist runs its build backend at build time, and the record names each
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,26 +137,25 @@ LIFECYCLE_COMMAND = [
 """Inside the sandbox: the install scripts of every dependency, and of a local project itself."""
 
 
-def _read_record(client: docker.DockerClient, image: str, attempts: int = 3) -> dict[str, Any]:
-    """The record the build wrote, read by a throwaway container without network (asked again if
-    the engine hands back no output, which a busy engine occasionally does)."""
-    problem = "no output"
-    for _ in range(attempts):
-        try:
-            raw = client.containers.run(
-                image,
-                ["cat", INSTALL_RECORD],
-                network_mode="none",
-                remove=True,
-                labels={LABEL: "install-record"},
-            )
-            record: dict[str, Any] = json.loads(raw)
-            return record
-        except docker.errors.DockerException as exc:
-            problem = str(exc)
-        except json.JSONDecodeError as exc:
-            problem = f"not JSON ({exc.msg})"
-    raise SandboxError(f"cannot read the install record of {image}: {problem}")
+def _read_record(client: docker.DockerClient, image: str) -> dict[str, Any]:
+    """The record the build wrote, copied out of a container that is created but never started (a
+    started one's output can come back empty from a busy engine; a copy does not depend on it)."""
+    container = client.containers.create(
+        image, ["true"], network_mode="none", labels={LABEL: "install-record"}
+    )
+    try:
+        chunks, _ = container.get_archive(INSTALL_RECORD)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
+            member = archive.extractfile(archive.getmembers()[0])
+            raw = member.read() if member is not None else b""
+        record: dict[str, Any] = json.loads(raw)
+        return record
+    except (docker.errors.DockerException, tarfile.TarError, IndexError) as exc:
+        raise SandboxError(f"cannot read the install record of {image}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SandboxError(f"cannot read the install record of {image}: not JSON ({exc.msg})") from None
+    finally:
+        container.remove(force=True)
 
 
 def _install(
