@@ -27,6 +27,7 @@ from harness.errors import HarnessError, TargetError
 from harness.model import AuditResult, AuditStatus, Severity, TargetSpec
 from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
 from harness.report.index import IndexEntry, write_index
+from harness.report.inert import InertFormatter, inert, quoted
 from harness.sandbox.docker_sandbox import docker_client, remove_strays
 from harness.sandbox.images import ensure_gateway, ensure_runner
 from harness.targets import parse_target
@@ -97,20 +98,25 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _summary(result: AuditResult, run_dir: Path) -> str:
-    lines = []
+    """What a person reads: server text only in indented, quoted lines, the verdict last, so
+    nothing the server printed or named can pose as it."""
+    lines = [f"report: {inert(run_dir / 'report.html', limit=1000)}"]
+    for f in result.findings:
+        where = f.tool or f"{f.phase} phase"
+        times = f" x{f.count}" if f.count > 1 else ""
+        lines.append(f"  [{f.severity}] {f.kind}{times}:")
+        lines.append(quoted(f"{f.destination} via {f.channel} ({where})", limit=200, prefix="      | "))
+    if result.status is not AuditStatus.COMPLETED:
+        lines.append(f"  why incomplete ({result.status}):")
+        lines.append(quoted(result.reason or "no reason given", limit=600, prefix="      | "))
+    target = inert(result.target, limit=120)
     if result.findings:
         head = "FINDINGS" if result.exit_code == 1 else f"NOTES (below --fail-on {result.fail_on})"
-        lines.append(f"{head}: {len(result.findings)} in {result.target}, highest {result.highest}")
-        lines += [
-            f"  [{f.severity}] {f.kind}: {f.destination} via {f.channel}"
-            f" ({f.tool or f'{f.phase} phase'}{f', canary {f.canary}' if f.canary else ''})"
-            for f in result.findings
-        ]
+        lines.append(f"{head}: {len(result.findings)} in {target}, highest {result.highest}")
     elif result.status is AuditStatus.COMPLETED:
-        lines.append(f"CLEAN: no findings in {result.target} ({len(result.calls)} calls)")
+        lines.append(f"CLEAN: no findings in {target} ({len(result.calls)} calls)")
     if result.status is not AuditStatus.COMPLETED:
-        lines.append(f"INCOMPLETE ({result.status}): {result.reason}")
-    lines.append(f"report: {run_dir / 'report.html'}")
+        lines.append(f"INCOMPLETE ({result.status}): see the reason above")
     return "\n".join(lines)
 
 
@@ -184,7 +190,8 @@ def _audit_config(args: argparse.Namespace) -> int:
     index: list[IndexEntry] = []
     for name, entry in entries.items():
         index.append(_config_server(name, entry, args, out, pinned))
-        print(f"{name}: {index[-1].verdict}" + (f" ({index[-1].reason})" if index[-1].reason else ""))
+        reason = f" ({inert(index[-1].reason)})" if index[-1].reason else ""
+        print(f"{inert(name, limit=120)}: {index[-1].verdict}{reason}")
     write_index(index, out, str(args.config))
     print(f"index: {out / 'index.html'}")
     return max(e.exit_code for e in index)  # 2 (could not audit) beats 1 (findings) beats 0
@@ -213,10 +220,10 @@ def _compare(args: argparse.Namespace) -> int:
     drift = compare(baseline, candidate)
     names = f"{baseline.get('target')} -> {candidate.get('target')}"
     if not drift:
-        print(f"NO DRIFT: {names} behave alike")
+        print(f"NO DRIFT: {inert(names)} behave alike")
         return 0
-    print(f"DRIFT: {len(drift)} change{'s' if len(drift) != 1 else ''} from {names}")
-    print("\n".join(f"  {d}" for d in drift))
+    print(f"DRIFT: {len(drift)} change{'s' if len(drift) != 1 else ''} from {inert(names)}")
+    print("\n".join(f"  {inert(d, limit=500)}" for d in drift))
     return 1
 
 
@@ -236,9 +243,9 @@ def _clean() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(InertFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if args.command == "audit":
@@ -247,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         return _images() if args.command == "images" else _clean()
     except HarnessError as exc:
-        print(f"mcp-harness: error: {exc}", file=sys.stderr)
+        print(f"mcp-harness: error: {inert(exc, limit=1000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mcp-harness: interrupted; sandbox removed", file=sys.stderr)

@@ -468,6 +468,8 @@ class Finding:
     """Frame numbers in ``capture.pcap`` of the flow the evidence came from."""
     phase: str | None = None
     """For behaviour outside any call: the phase in flight (``install``, ``startup``, ``linger``)."""
+    count: int = 1
+    """How many findings of this kind, destination and call this one stands for (a fork bomb: thousands)."""
 
 
 @dataclass(frozen=True)

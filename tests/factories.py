@@ -142,3 +142,21 @@ def zlib_bomb(head: bytes, zeros: int, tail: bytes) -> bytes:
     low, high = checksum & 0xFFFF, checksum >> 16
     checksum = zlib.adler32(tail, ((high + zeros * low) % 65521) << 16 | low)  # Adler-32 over the zeros
     return b"\x78\xda" + first + mib * (zeros >> 20) + last + checksum.to_bytes(4, "big")
+
+
+def finding(**overrides: Any) -> Any:
+    from harness.model import Finding, Severity
+
+    fields: dict[str, Any] = {
+        "kind": "process_spawn",
+        "severity": Severity.MEDIUM,
+        "title": "The server started a process",
+        "call_id": "call-1-x",
+        "tool": "x",
+        "canary": None,
+        "destination": "local process",
+        "channel": "exec",
+        "evidence": "sh -c :",
+        "event_index": 0,
+    }
+    return Finding(**(fields | overrides))

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from harness.detect.aggregate import aggregate
 from harness.model import Event, Finding, TargetSpec, ToolCall
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def default_detectors() -> list[Detector]:
 
 
 def run_detectors(evidence: Evidence, detectors: Sequence[Detector]) -> tuple[list[Finding], list[str]]:
-    """Run every detector; one that raises is logged and reported, never fatal."""
+    """Run every detector; one that raises is logged and reported, never fatal. Repeats of one
+    finding are folded into one with a count (:func:`aggregate`)."""
     findings: list[Finding] = []
     errors: list[str] = []
     for detector in detectors:
@@ -76,4 +78,4 @@ def run_detectors(evidence: Evidence, detectors: Sequence[Detector]) -> tuple[li
         except Exception as exc:  # a broken detector must not hide the others' findings
             log.exception("detector %s failed", detector.name)
             errors.append(f"detector {detector.name} failed: {exc.__class__.__name__}: {exc}")
-    return findings, errors
+    return aggregate(findings), errors

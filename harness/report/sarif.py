@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.model import AuditResult, Finding, Severity
+from harness.report.inert import inert
 
 _LEVEL = {
     Severity.CRITICAL: "error",
@@ -32,7 +33,9 @@ def _result(finding: Finding, events_file: str) -> dict[str, Any]:
     return {
         "ruleId": finding.kind,
         "level": _LEVEL[finding.severity],
-        "message": {"text": f"{finding.title}\n\nEvidence: {finding.evidence}"},
+        "message": {
+            "text": inert(f"{finding.title}\n\nEvidence: {finding.evidence}", 20000, keep_newlines=True)
+        },
         "locations": [
             {
                 "physicalLocation": {
@@ -85,7 +88,11 @@ def result_to_sarif(result: AuditResult) -> dict[str, Any]:
                         "executionSuccessful": result.exit_code != 2,
                         "exitCodeDescription": result.status.value,
                         **(
-                            {"toolExecutionNotifications": [{"message": {"text": result.reason}}]}
+                            {
+                                "toolExecutionNotifications": [
+                                    {"message": {"text": inert(result.reason, 2000)}}
+                                ]
+                            }
                             if result.reason
                             else {}
                         ),
