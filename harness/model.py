@@ -158,7 +158,8 @@ class RawStream(Event):
 
 @dataclass(frozen=True)
 class Datagram(Event):
-    """A UDP datagram that was not DNS. The true destination comes from the packet capture."""
+    """A UDP datagram that was not DNS, or a packet of any other IP protocol (ICMP echo, UDP-Lite, ...)
+    read from the capture. The true destination comes from the packet capture."""
 
     kind: ClassVar[str] = "datagram"
     src_port: int
@@ -166,6 +167,8 @@ class Datagram(Event):
     dst_port: int | None
     data: bytes
     truncated: bool = False
+    proto: str = "udp"
+    """``udp``, or the protocol of a packet only the capture saw (``icmp``, ``udplite``, a number)."""
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,20 @@ class ResourceUsage(Event):
 
 
 @dataclass(frozen=True)
+class BudgetReached(Event):
+    """The server hit a bound on what it may make the harness store or hold; the rest was not kept."""
+
+    kind: ClassVar[str] = "budget_reached"
+    budget: str
+    """What was bounded: ``home disk``, ``home copy``, ``stderr``, ``packet capture``, ``event log``."""
+    limit: int
+    unit: str
+    """``bytes`` or ``files``: the unit of ``limit``."""
+    dropped: str
+    """What past the limit was seen and not kept, in words (``1234 events``); empty when unknown."""
+
+
+@dataclass(frozen=True)
 class ServerExited(Event):
     """The server process ended (seen by the driver)."""
 
@@ -309,6 +326,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ListeningSocket,
         ResourceUsage,
         ServerExited,
+        BudgetReached,
     )
 }
 

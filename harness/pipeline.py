@@ -22,8 +22,10 @@ from typing import Any
 import anyio
 
 from harness.canary import CanaryFactory
+from harness.capture.budgets import budgets_reached
 from harness.capture.frames import with_frames
 from harness.capture.nflog import Packet, outbound, read_packets
+from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.ledger import flow_records
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
@@ -49,6 +51,7 @@ from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_clien
 from harness.sandbox.environment import server_environment
 from harness.sandbox.images import docker_name, ensure_gateway
 from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
+from harness.sandbox.stderr_budget import budgeted
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def new_run_dir(reports: Path, target: TargetSpec) -> Path:
     return run_dir
 
 
-def _prepare_gateway_dir(run_dir: Path, postmark_tokens: list[str]) -> tuple[Path, Path]:
+def _prepare_gateway_dir(run_dir: Path, postmark_tokens: list[str]) -> tuple[Path, bytes]:
     """Write the per-run CA and the fakes' config; return (gateway data dir, CA bundle for the server)."""
     data = run_dir / "gateway"
     data.mkdir()
@@ -79,11 +82,8 @@ def _prepare_gateway_dir(run_dir: Path, postmark_tokens: list[str]) -> tuple[Pat
     (data / "ca.pem").write_bytes(cert_pem)
     (data / "ca.key").write_bytes(key_pem)
     (data / "config.json").write_text(json.dumps({"postmark_tokens": postmark_tokens}))
-    bundle = run_dir / "ca-bundle.pem"
     system = _SYSTEM_BUNDLE.read_bytes() if _SYSTEM_BUNDLE.is_file() else b""
-    bundle.write_bytes(system + b"\n" + cert_pem)
-    bundle.chmod(0o644)
-    return data, bundle
+    return data, system + b"\n" + cert_pem
 
 
 def _read_gateway_events(path: Path) -> list[Event]:
@@ -122,7 +122,9 @@ def _collect(
         shutil.move(pcap, run_dir / "capture.pcap")
         artifacts["pcap"] = "capture.pcap"
         packets = list(read_packets(run_dir / "capture.pcap"))
-    gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), outbound(packets))
+    leaving = outbound(packets)
+    gateway_events = _with_true_destinations(_read_gateway_events(data / "gateway.jsonl"), leaving)
+    gateway_events += unterminated(leaving)
     events = sorted(gateway_events + drive.events + host_events, key=lambda e: e.ts)
     (run_dir / "events.jsonl").write_text("".join(event_to_json(e) + "\n" for e in events), encoding="utf-8")
     artifacts["events"] = "events.jsonl"
@@ -142,10 +144,13 @@ class _Observed:
     install: dict[str, Any] | None
 
 
-def _connect(target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_timeout: float) -> Connect:
-    """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback."""
+def _connect(
+    target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_timeout: float, stderr_stats: Path
+) -> Connect:
+    """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback; either
+    way the server's log output reaches the host within its budget."""
     if target.transport == "stdio":
-        return stdio(["docker", "start", "--attach", "--interactive", server_id])
+        return stdio(budgeted(["docker", "start", "--attach", "--interactive", server_id], stderr_stats))
     if sandbox.gateway is None or target.port is None or target.endpoint is None:
         raise SandboxError("an HTTP server needs the gateway running, a port and an endpoint")
 
@@ -156,7 +161,14 @@ def _connect(target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_t
         return await anyio.to_thread.run_sync(sandbox.server_exit_code)
 
     server = HttpServer(
-        target.transport, str(sandbox.gateway.id), server_id, target.port, target.endpoint, start, exited
+        target.transport,
+        str(sandbox.gateway.id),
+        server_id,
+        target.port,
+        target.endpoint,
+        start,
+        exited,
+        lambda argv: budgeted(argv, stderr_stats, with_stdout=True),
     )
     return relayed(server, ready_timeout)
 
@@ -174,12 +186,15 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     prepared = await anyio.to_thread.run_sync(prepare, client, target)
     data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
     run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
-    sandbox = DockerSandbox(client, run_id, data)
+    sandbox = DockerSandbox(client, run_id, data, bait.home)
+    stderr_stats = run_dir / "gateway" / "stderr.json"
     host_events: list[Event] = []
     record = prepared.record
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
-        image = prepared.image
+        await anyio.to_thread.run_sync(sandbox.plant_home, bait)
+        dotenv = bait.dotenv.read_bytes() if bait.dotenv is not None else None
+        image = await anyio.to_thread.run_sync(sandbox.with_run_files, prepared.image, bundle, dotenv)
         if prepared.lifecycle_scripts:
             host_events.append(PhaseStarted(ts=time.time(), phase="install"))
             ran = await anyio.to_thread.run_sync(
@@ -187,19 +202,15 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
                 image,
                 LIFECYCLE_COMMAND,
                 planted.env,
-                bundle,
-                bait,
                 options.install_timeout,
             )
             (run_dir / "install.log").write_text(ran.log, encoding="utf-8")
             record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
             image = ran.image
-        server_id = sandbox.create_server(
-            image, prepared.command, planted.env, bundle, bait, prepared.working_dir
-        )
+        server_id = sandbox.create_server(image, prepared.command, planted.env, prepared.working_dir)
         watcher = sandbox.watch_server()
         driver = Driver(
-            _connect(target, sandbox, server_id, options.drive.init_timeout),
+            _connect(target, sandbox, server_id, options.drive.init_timeout, stderr_stats),
             run_dir / "server.stderr.log",
             canaries,
             options.drive,
@@ -210,8 +221,9 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         finally:
             host_events += await anyio.to_thread.run_sync(watcher.stop)
     finally:
-        sandbox.close()
+        await anyio.to_thread.run_sync(sandbox.close)
     host_events += changed_files(bait, HOME_DIR)
+    host_events += budgets_reached(sandbox.home_copy, sandbox.limits.home_bytes, data)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
     if (run_dir / "install.log").is_file():
         artifacts["install_log"] = "install.log"

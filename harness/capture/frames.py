@@ -17,7 +17,9 @@ _MAX_FRAMES = 200
 
 
 def _client(event: Event, ports: dict[str, int]) -> tuple[str, int] | None:
-    if isinstance(event, DnsQuery | Datagram):
+    if isinstance(event, Datagram):
+        return event.proto, event.src_port
+    if isinstance(event, DnsQuery):
         return "udp", event.src_port
     conn_id = getattr(event, "conn_id", None)
     if isinstance(conn_id, str) and conn_id in ports:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
 from scapy.utils import RawPcapReader
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class Packet:
     size: int
     frame: int = 0
     """1-based frame number in the capture file, as Wireshark shows it."""
+    payload: bytes = b""
+    """For protocols no fake service terminates (ICMP, UDP-Lite, ...): the IP payload, the only
+    record of what was sent. Empty for TCP and UDP, which the services record."""
 
 
 def nflog_payload(frame: bytes) -> bytes | None:
@@ -53,17 +57,27 @@ def nflog_payload(frame: bytes) -> bytes | None:
     return None
 
 
+PROTOCOL_NAMES = {1: "icmp", 33: "dccp", 58: "icmpv6", 132: "sctp", 136: "udplite"}
+"""IP protocol numbers a server without capabilities may still emit, by name."""
+
+
 def _packet(ts: float, payload: bytes, frame: int) -> Packet | None:
-    if not payload or payload[0] >> 4 != 4:
+    if not payload or payload[0] >> 4 not in (4, 6):
         return None
-    ip = IP(payload)
+    ip = IP(payload) if payload[0] >> 4 == 4 else IPv6(payload)
     if TCP in ip:
         flags = int(ip[TCP].flags)
         syn = bool(flags & 0x02 and not flags & 0x10)
         return Packet(ts, "tcp", ip.src, ip[TCP].sport, ip.dst, ip[TCP].dport, syn, len(payload), frame)
     if UDP in ip:
         return Packet(ts, "udp", ip.src, ip[UDP].sport, ip.dst, ip[UDP].dport, False, len(payload), frame)
-    return Packet(ts, str(ip.proto), ip.src, 0, ip.dst, 0, False, len(payload), frame)
+    number = int(ip.proto if isinstance(ip, IP) else ip.nh)
+    inner = bytes(ip.payload)
+    sport = dport = 0
+    if number == 136 and len(inner) >= 8:  # UDP-Lite: ports like UDP's
+        sport, dport = struct.unpack_from("!HH", inner)
+    name = PROTOCOL_NAMES.get(number, str(number))
+    return Packet(ts, name, ip.src, sport, ip.dst, dport, False, len(payload), frame, inner)
 
 
 def read_packets(path: Path) -> Iterator[Packet]:
@@ -87,4 +101,4 @@ def read_packets(path: Path) -> Iterator[Packet]:
 
 def outbound(packets: Iterable[Packet]) -> list[Packet]:
     """Packets that were headed away from loopback: the server's own attempts to leave."""
-    return [p for p in packets if not p.dst.startswith("127.")]
+    return [p for p in packets if not p.dst.startswith("127.") and p.dst != "::1"]

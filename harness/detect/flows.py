@@ -133,6 +133,6 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
             yield _flow(index, "tls" if event.tls else "tcp", where, event.data)
         elif isinstance(event, Datagram):
             where = book.destination(event.dst_ip, event.dst_port, (), event.ts)
-            yield _flow(index, "udp", where, event.data)
+            yield _flow(index, event.proto, where, event.data)
         elif isinstance(event, DnsQuery):
             yield Flow(index, "dns", bare_host(event.qname), event.qname.encode("utf-8", "surrogateescape"))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from harness.detect.base import Evidence
 from harness.detect.timeline import Timeline
 from harness.model import (
+    BudgetReached,
     Confidence,
     FileWritten,
     Finding,
@@ -80,6 +81,32 @@ class HostBehaviourDetector:
                 )
             elif isinstance(event, ResourceUsage):
                 yield from _resource_abuse(event, index)
+            elif isinstance(event, BudgetReached):
+                yield _budget_reached(event, index)
+
+
+def _budget_reached(event: BudgetReached, index: int) -> Finding:
+    """A bound on what the server may make the host store was reached: stated, so no reader takes
+    the kept part for the whole."""
+    limit = (
+        f"{event.limit >> 20} MiB"
+        if event.unit == "bytes" and event.limit >= 1 << 20
+        else f"{event.limit} {event.unit}"
+    )
+    left = f"; not kept: {event.dropped}" if event.dropped else ""
+    return Finding(
+        kind="resource_abuse",
+        severity=Severity.MEDIUM,
+        title=f"The server filled its {event.budget} budget ({limit}){left}",
+        call_id=None,
+        tool=None,
+        canary=None,
+        destination=event.budget,
+        channel="resources",
+        evidence=f"{event.budget}: limit {event.limit} {event.unit}{left}",
+        event_index=index,
+        confidence=Confidence.MEDIUM,
+    )
 
 
 def _resource_abuse(usage: ResourceUsage, index: int) -> Iterator[Finding]:

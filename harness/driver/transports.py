@@ -50,6 +50,8 @@ class HttpServer:
     endpoint: str
     start: Callable[[], Awaitable[None]]
     exited: Callable[[], Awaitable[int | None]]
+    bounded: Callable[[list[str]], list[str]] = list
+    """Wraps the command that follows the server's log, to keep what it writes within a budget."""
 
 
 def relayed(server: HttpServer, ready_timeout: float) -> Connect:
@@ -65,7 +67,7 @@ def relayed(server: HttpServer, ready_timeout: float) -> Connect:
     async def connect(errlog: TextIO) -> AsyncIterator[TransportStreams]:
         await server.start()
         async with await anyio.open_process(
-            ["docker", "logs", "--follow", server.server_id], stdout=errlog, stderr=errlog
+            server.bounded(["docker", "logs", "--follow", server.server_id]), stdout=errlog, stderr=errlog
         ) as logs:
             try:
                 address = await wait_listening(server.gateway_id, server.port, ready_timeout, server.exited)

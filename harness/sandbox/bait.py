@@ -1,10 +1,12 @@
 """Bait credentials planted where thieves look, each carrying its own canary token.
 
-The server's home is a run-directory folder bind-mounted at ``/home/node``,
-holding an SSH key, AWS credentials, an npm token and a GitHub CLI token; a
-``.env`` is mounted into the app directory when the app ships none. After the
-run, :func:`changed_files` diffs the home against what was planted, which is
-how writes (shell start-up files, autostart entries, ...) become evidence.
+The bait is written to a run-directory folder, then copied into the server's
+home (a tmpfs in the sandbox, see :mod:`harness.sandbox.docker_sandbox`): an
+SSH key, AWS credentials, an npm token and a GitHub CLI token; a ``.env`` goes
+into the app directory when the app ships none. After the run the home comes
+back into the same folder, and :func:`changed_files` diffs it against what was
+planted, which is how writes (shell start-up files, autostart entries, ...)
+become evidence.
 The files read like any developer's: nothing in them names the harness.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 import textwrap
 from collections.abc import Callable
@@ -28,9 +29,9 @@ _HEAD_BYTES = 512
 @dataclass
 class Bait:
     home: Path
-    """Host folder mounted as the server's home."""
+    """Host folder planted into the server's home, and where the home comes back to."""
     dotenv: Path | None
-    """Host file mounted as ``.env`` in the app directory (None when the app has its own)."""
+    """Host file placed as ``.env`` in the app directory (None when the app has its own)."""
     credentials: dict[str, str] = field(default_factory=dict)
     """Canary token -> where it was planted (``~/.ssh/id_rsa``, ``.env``, ...)."""
     baseline: dict[str, str] = field(default_factory=dict)
@@ -63,12 +64,8 @@ def _files(mint: Callable[[str], str]) -> dict[str, str]:
 
 
 def _make_private(path: Path) -> None:
-    """Owned by the sandbox user where we can chown (root), else world-writable so it can still write."""
-    try:
-        os.chown(path, 1000, 1000)
-        path.chmod(0o700 if path.is_dir() else 0o600)
-    except PermissionError:
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    """Private to whoever runs the harness; the copy into the sandbox gives it to the sandbox user."""
+    path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def plant_bait(run_dir: Path, canaries: CanaryFactory, app_has_dotenv: bool) -> Bait:
@@ -102,17 +99,21 @@ def plant_bait(run_dir: Path, canaries: CanaryFactory, app_has_dotenv: bool) -> 
 
 
 def changed_files(bait: Bait, home_in_sandbox: str) -> list[FileWritten]:
-    """Every file in the home that the server created or changed (symlinks are not followed)."""
+    """Every file in the home that the server created or changed (symlinks are not followed); each
+    file is read in chunks and only its head kept, whatever its size."""
     written = []
     for path in sorted(bait.home.rglob("*")):
         if path.is_symlink() or not path.is_file():
             continue
         relative = str(path.relative_to(bait.home))
-        data = path.read_bytes()
-        if bait.baseline.get(relative) == hashlib.sha256(data).hexdigest():
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            head = stream.read(_HEAD_BYTES)
+            digest.update(head)
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                digest.update(chunk)
+        if bait.baseline.get(relative) == digest.hexdigest():
             continue
         stat = path.lstat()
-        written.append(
-            FileWritten(stat.st_mtime, f"{home_in_sandbox}/{relative}", stat.st_size, data[:_HEAD_BYTES])
-        )
+        written.append(FileWritten(stat.st_mtime, f"{home_in_sandbox}/{relative}", stat.st_size, head))
     return written

@@ -6,12 +6,24 @@ fake services and captures all of it. The server joins that namespace
 (``--network container:``) with no capabilities, as a non-root user, on a
 read-only root. :meth:`DockerSandbox.close` removes both containers and is safe
 to call more than once, from any failure path.
+
+Nothing of the host is mounted into the server: its home is a size-limited tmpfs
+volume (held mounted by the gateway, so it outlives the server for the copy-out),
+planted through the engine's archive API; the run's CA bundle and the bait ``.env``
+are baked into a per-run image layer. Its mount table names no host path, and
+what it can make the host store is bounded: the home by its tmpfs size and the
+bounded copy-out, ``/tmp`` by its tmpfs size, the engine's own log of every
+container by a capped log driver.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import secrets
+import shutil
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +33,11 @@ import docker
 import docker.errors
 import requests.exceptions
 from docker.models.containers import Container
+from docker.types import LogConfig
 
 from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
+from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL
 from harness.sandbox.processes import ProcessWatcher
 
@@ -32,6 +46,11 @@ log = logging.getLogger(__name__)
 CA_BUNDLE_IN_SANDBOX = "/etc/ssl/certs/ca-certificates.crt"
 APP_DIR = "/usr/src/app"
 HOME_DIR = "/home/node"
+HOME_HELD = "/srv/home"
+"""Where the gateway mounts the server's home volume, keeping its tmpfs alive between containers."""
+LOGS = LogConfig(type="local", config={"max-size": "1m", "max-file": "1", "compress": "false"})
+"""The engine's own copy of a container's output: capped, so a flood on stdout or stderr costs the
+host at most this (the run's logs are kept by the harness, within their own budgets)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,11 @@ class Limits:
     memory: str = "1g"
     pids: int = 256
     cpus: float = 1.0
+    home_bytes: int = 64 << 20
+    """Size of the home tmpfs: the most a server can write there, and so the most copied back."""
+    home_files: int = 4096
+    """Inodes of the home tmpfs."""
+    tmp_bytes: int = 64 << 20
 
 
 def docker_client() -> docker.DockerClient:
@@ -73,18 +97,39 @@ def _plausible_hostname() -> str:
 class DockerSandbox:
     """The two containers of one run, labelled with its run id."""
 
-    def __init__(self, client: docker.DockerClient, run_id: str, data_dir: Path, limits: Limits = Limits()):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        run_id: str,
+        data_dir: Path,
+        home_out: Path,
+        limits: Limits = Limits(),
+    ):
         self.client = client
         self.run_id = run_id
         self.data_dir = data_dir
+        self.home_out = home_out
+        """Host folder the home is copied back into when the run ends."""
         self.limits = limits
         self.gateway: Container | None = None
         self.server: Container | None = None
         self.installed: str | None = None
+        self.images: list[str] = []
+        """Per-run images (run files, install scripts' work), removed by :meth:`close`."""
+        self.home_volume: str | None = None
+        self.home_copy: CopyOutcome | None = None
+        """What came back from the home (None until :meth:`close`, or if it could not be read)."""
 
     def start_gateway(self, image: str, ready_timeout: float = 60.0) -> None:
         """Start the gateway and wait until its services listen; a gateway that dies is a SandboxError."""
         try:
+            volume = self.client.volumes.create(
+                name=f"mcp-harness-home-{self.run_id}",
+                driver="local",
+                driver_opts={"type": "tmpfs", "device": "tmpfs", "o": self._home_options()},
+                labels={LABEL: self.run_id},
+            )
+            self.home_volume = str(volume.name)
             self.gateway = self.client.containers.run(
                 image,
                 detach=True,
@@ -93,11 +138,17 @@ class DockerSandbox:
                 network_mode="none",
                 cap_drop=["ALL"],
                 cap_add=["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID", "DAC_OVERRIDE"],
-                volumes={str(self.data_dir): {"bind": "/data", "mode": "rw"}},
+                volumes={
+                    str(self.data_dir): {"bind": "/data", "mode": "rw"},
+                    self.home_volume: {"bind": HOME_HELD, "mode": "rw"},
+                },
                 labels={LABEL: self.run_id, f"{LABEL}.role": "gateway"},
                 stop_signal="SIGTERM",
+                log_config=LOGS,
             )
         except docker.errors.APIError as exc:
+            with contextlib.suppress(docker.errors.APIError):  # created, then failed to start
+                _remove(self.client.containers.get(f"mcp-harness-gw-{self.run_id}"))
             raise SandboxError(f"cannot start the gateway: {exc.explanation}") from None
         deadline = time.monotonic() + ready_timeout
         while not (self.data_dir / "ready").exists():
@@ -109,10 +160,48 @@ class DockerSandbox:
                 raise SandboxError(f"gateway not ready after {ready_timeout:.0f}s")
             time.sleep(0.1)
 
-    def _hardened(self, env: dict[str, str], ca_bundle: Path, bait: Bait) -> dict[str, Any]:
-        """Container settings every process of the target runs under: the gateway's namespace,
-        no capabilities, a non-root user, the bait home and the run's CA, the resource limits."""
+    def _home_options(self) -> str:
+        size, files = self.limits.home_bytes, self.limits.home_files
+        return f"size={size},nr_inodes={files},uid=1000,gid=1000,mode=0700,nosuid,nodev"
+
+    def plant_home(self, bait: Bait) -> None:
+        """Copy the bait home into the home volume, owned by the sandbox user."""
         if self.gateway is None:
+            raise SandboxError("the gateway must run before the home is planted")
+        try:
+            self.gateway.put_archive(HOME_HELD, _tar_of(bait.home))
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot plant the home: {exc.explanation}") from None
+
+    def with_run_files(self, image: str, ca_bundle: bytes, dotenv: bytes | None) -> str:
+        """``image`` plus this run's CA bundle (and the bait ``.env``), as a per-run image: no host
+        file is mounted into the sandbox."""
+        files = {CA_BUNDLE_IN_SANDBOX: ca_bundle}
+        if dotenv is not None:
+            files[f"{APP_DIR}/.env"] = dotenv
+        name = f"mcp-harness-files-{self.run_id}"
+        try:
+            container = self.client.containers.create(image, name=name, labels={LABEL: self.run_id})
+        except docker.errors.APIError:  # an image with no command of its own: any will do, it never runs
+            container = self.client.containers.create(image, ["true"], name=name, labels={LABEL: self.run_id})
+        try:
+            container.put_archive("/", _tar_of_files(files))
+            committed = container.commit(
+                repository=f"{LABEL}/installed",
+                tag=f"{self.run_id}-files",
+                changes=[f"LABEL {LABEL}={self.run_id}"],
+            )
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot add the run's files to the image: {exc.explanation}") from None
+        finally:
+            _remove(container)
+        self.images.append(str(committed.id))
+        return str(committed.id)
+
+    def _hardened(self, env: dict[str, str]) -> dict[str, Any]:
+        """Container settings every process of the target runs under: the gateway's namespace,
+        no capabilities, a non-root user, the bait home, the resource limits, capped engine logs."""
+        if self.gateway is None or self.home_volume is None:
             raise SandboxError("the gateway must run before the target's containers")
         trust = {"NODE_EXTRA_CA_CERTS": CA_BUNDLE_IN_SANDBOX, "SSL_CERT_FILE": CA_BUNDLE_IN_SANDBOX}
         trust["REQUESTS_CA_BUNDLE"] = CA_BUNDLE_IN_SANDBOX
@@ -121,16 +210,17 @@ class DockerSandbox:
             "user": "1000:1000",
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
-            "tmpfs": {"/tmp": "rw,nosuid,nodev,size=128m"},
+            "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={self.limits.tmp_bytes}"},
             "environment": {"HOME": HOME_DIR, **trust, **env},
-            "volumes": _mounts(ca_bundle, bait),
+            "volumes": {self.home_volume: {"bind": HOME_DIR, "mode": "rw"}},
             "mem_limit": self.limits.memory,
             "pids_limit": self.limits.pids,
             "nano_cpus": int(self.limits.cpus * 1e9),
+            "log_config": LOGS,
         }
 
     def run_lifecycle_scripts(
-        self, image: str, command: list[str], env: dict[str, str], ca_bundle: Path, bait: Bait, timeout: float
+        self, image: str, command: list[str], env: dict[str, str], timeout: float
     ) -> LifecycleRun:
         """Run npm install scripts in the sandbox, then keep their work as this run's server image.
 
@@ -145,7 +235,7 @@ class DockerSandbox:
                 name=f"mcp-harness-ins-{self.run_id}",
                 working_dir=APP_DIR,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "install"},
-                **self._hardened(env, ca_bundle, bait),
+                **self._hardened(env),
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the install container: {exc.explanation}") from None
@@ -161,6 +251,7 @@ class DockerSandbox:
                 repository=f"{LABEL}/installed", tag=self.run_id, changes=[f"LABEL {LABEL}={self.run_id}"]
             )
             self.installed = str(committed.id)
+            self.images.append(self.installed)
         except docker.errors.APIError as exc:
             raise SandboxError(f"install scripts could not run: {exc.explanation}") from None
         finally:
@@ -172,14 +263,12 @@ class DockerSandbox:
         image: str,
         command: list[str] | None,
         env: dict[str, str],
-        ca_bundle: Path,
-        bait: Bait,
         working_dir: str | None = APP_DIR,
     ) -> str:
         """Create (not start) the hardened server container; return its id for ``docker start -ai``.
 
-        Writable places: ``/tmp`` (tmpfs) and the home, a bind mount of the bait folder so that
-        what the server writes there survives as evidence.
+        Writable places: ``/tmp`` and the home, both size-limited tmpfs; the home is copied back
+        when the run ends, so what the server writes there survives as evidence.
         """
         try:
             self.server = self.client.containers.create(
@@ -190,7 +279,7 @@ class DockerSandbox:
                 working_dir=working_dir,
                 stdin_open=True,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "server"},
-                **self._hardened(env, ca_bundle, bait),
+                **self._hardened(env),
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
@@ -226,17 +315,19 @@ class DockerSandbox:
         return None if state.get("Running") else state.get("ExitCode")
 
     def close(self) -> None:
-        """Stop the gateway gracefully (so the capture is flushed), then remove both containers
-        and the image the install scripts left."""
+        """Remove the server, copy the home back (bounded), stop the gateway gracefully (so the
+        capture is flushed), then remove it, the home volume and the per-run images."""
         if self.server is not None:
             _remove(self.server)
             self.server = None
-        if self.installed is not None:
+        if self.gateway is not None and self.home_copy is None:
+            self.home_copy = self._copy_home()
+        for image in self.images:
             try:
-                self.client.images.remove(self.installed, force=True)
+                self.client.images.remove(image, force=True)
             except docker.errors.APIError as exc:
-                log.warning("could not remove image %s: %s", self.installed, exc)
-            self.installed = None
+                log.warning("could not remove image %s: %s", image, exc)
+        self.images, self.installed = [], None
         if self.gateway is not None:
             try:
                 self.gateway.stop(timeout=10)
@@ -244,16 +335,64 @@ class DockerSandbox:
                 log.warning("gateway stop failed: %s", exc)
             _remove(self.gateway)
             self.gateway = None
+        if self.home_volume is not None:
+            _remove_volume(self.client, self.home_volume)
+            self.home_volume = None
+
+    def _copy_home(self) -> CopyOutcome | None:
+        """The home as the server left it, into ``home_out``, within the home's own size."""
+        assert self.gateway is not None
+        budget = CopyBudget(max_bytes=self.limits.home_bytes, max_files=self.limits.home_files)
+        staging = self.home_out.with_name(self.home_out.name + ".copy")
+        try:
+            stream, _ = self.gateway.get_archive(HOME_HELD)
+            outcome = extract_bounded(stream, staging, budget)
+        except (
+            docker.errors.APIError,
+            requests.exceptions.RequestException,
+            tarfile.TarError,
+            OSError,
+        ) as exc:
+            log.warning("could not copy the home back: %s", exc)
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
+        shutil.rmtree(self.home_out, ignore_errors=True)
+        staging.rename(self.home_out)
+        return outcome
 
 
-def _mounts(ca_bundle: Path, bait: Bait) -> dict[str, dict[str, str]]:
-    mounts = {
-        str(ca_bundle): {"bind": CA_BUNDLE_IN_SANDBOX, "mode": "ro"},
-        str(bait.home): {"bind": HOME_DIR, "mode": "rw"},
-    }
-    if bait.dotenv is not None:
-        mounts[str(bait.dotenv)] = {"bind": f"{APP_DIR}/.env", "mode": "ro"}
-    return mounts
+def _tar_of(folder: Path) -> bytes:
+    """``folder`` as a tar whose every entry belongs to the sandbox user."""
+
+    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 1000
+        info.uname = info.gname = ""
+        return info
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        archive.add(folder, arcname=".", filter=owned)
+    return buffer.getvalue()
+
+
+def _tar_of_files(files: dict[str, bytes]) -> bytes:
+    """Root-owned, world-readable files at absolute paths, as a tar to extract at ``/``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _remove_volume(client: docker.DockerClient, name: str) -> None:
+    try:
+        client.volumes.get(name).remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        log.warning("could not remove volume %s: %s", name, exc)
 
 
 def _remove(container: Container) -> None:
@@ -276,4 +415,7 @@ def remove_strays(client: docker.DockerClient) -> list[str]:
     for image in client.images.list(name=f"{LABEL}/installed"):
         client.images.remove(image.id, force=True)
         removed += image.tags
+    for volume in client.volumes.list(filters={"label": LABEL}):
+        _remove_volume(client, str(volume.name))
+        removed.append(str(volume.name))
     return removed

@@ -3,21 +3,24 @@
 Each event becomes one JSON line, flushed at once, so a gateway killed
 mid-run still leaves everything it saw up to that moment. The log has a byte
 budget: a server that floods the gateway fills it, then further events are
-dropped and the drop is logged, rather than the disk filling up.
+dropped and counted, rather than the disk filling up; on close the count is written as one
+last :class:`~harness.model.BudgetReached` event, past the budget, so the report states it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import time
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from harness.model import Event, event_to_json
+from harness.model import BudgetReached, Event, event_to_json
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BUDGET = 512 << 20
+DEFAULT_BUDGET = 32 << 20
 """Largest event log the gateway writes, in bytes."""
 
 _conn_ids = itertools.count(1)
@@ -64,6 +67,12 @@ class EventSink:
         if self.dropped:
             log.warning("%d events were dropped", self.dropped)
         if not self._stream.closed:
+            if self.dropped:
+                note = BudgetReached(
+                    time.time(), "event log", self._budget, "bytes", f"{self.dropped} events"
+                )
+                with contextlib.suppress(OSError, ValueError):
+                    self._stream.write(event_to_json(note) + "\n")
             self._stream.flush()
             self._stream.close()
 

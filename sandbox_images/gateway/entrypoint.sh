@@ -6,7 +6,8 @@
 # 2. nat OUTPUT: redirect non-loopback traffic to the fakes on 127.0.0.1
 #    (SMTP ports -> 15025, DNS -> 15053, other TCP -> 15001, other UDP -> 15054).
 # 3. mangle OUTPUT: NFLOG every packet (before NAT, so with its true
-#    destination); tcpdump writes them to /data/capture.pcap.
+#    destination); tcpdump writes them to /data/capture.pcap, cut at
+#    CAPTURE_BUDGET bytes (what was cut is counted in /data/capture.json).
 # 4. Run the fakes (python3 -m harness.services): they read /data/ca.pem,
 #    /data/ca.key and optional /data/config.json, write /data/ready once
 #    listening and events to /data/gateway.jsonl.
@@ -19,6 +20,8 @@ DATA=/data
 NFLOG_GROUP=5
 SMTP_PORTS=25,587,2525
 TCP_PORT=15001 SMTP_PORT=15025 DNS_PORT=15053 UDP_PORT=15054
+CAPTURE_BUDGET=${CAPTURE_BUDGET:-$((64 << 20))}
+PCAP_PIPE=/run/capture.pipe TCPDUMP_LOG=/run/tcpdump.log
 
 say() { echo "entrypoint: $*" >&2; }
 
@@ -47,13 +50,19 @@ route_and_redirect_v6() {
 }
 
 start_capture() {
-  rm -f "$DATA/capture.pcap"
+  rm -f "$DATA/capture.pcap" "$DATA/capture.json" "$PCAP_PIPE"
+  mkfifo -m 600 "$PCAP_PIPE"
+  # The capture goes through a pipe that keeps its first CAPTURE_BUDGET bytes and counts the rest
+  # (capture.json), so a flood cannot fill the host's disk.
+  /opt/venv/bin/python3 -m harness.services.pcap_budget \
+    "$DATA/capture.pcap" "$DATA/capture.json" "$CAPTURE_BUDGET" <"$PCAP_PIPE" &
+  budget_pid=$!
   # -Z root: stay root so the capture can be written into the host-owned /data.
-  tcpdump -i "nflog:$NFLOG_GROUP" -U -n -s 0 -Z root -w "$DATA/capture.pcap" &
+  tcpdump -i "nflog:$NFLOG_GROUP" -U -n -s 0 -Z root -w "$PCAP_PIPE" 2>"$TCPDUMP_LOG" &
   capture_pid=$!
   for _ in $(seq 100); do
-    [ -s "$DATA/capture.pcap" ] && return 0
-    kill -0 "$capture_pid" 2>/dev/null || { say "packet capture failed to start"; exit 1; }
+    grep -q "listening on" "$TCPDUMP_LOG" 2>/dev/null && return 0
+    kill -0 "$capture_pid" 2>/dev/null || { say "packet capture failed to start: $(tail -1 "$TCPDUMP_LOG")"; exit 1; }
     sleep 0.1
   done
   say "packet capture not ready after 10s"
@@ -64,6 +73,7 @@ stop_capture() {
   sleep 0.3  # let tcpdump drain packets already queued on its netlink socket
   kill -INT "$capture_pid" 2>/dev/null || true
   wait "$capture_pid" 2>/dev/null || true
+  wait "$budget_pid" 2>/dev/null || true
 }
 
 route_and_redirect

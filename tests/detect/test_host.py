@@ -33,3 +33,17 @@ def test_running_out_of_memory_is_resource_abuse_and_normal_use_is_not():
 def test_a_listener_on_every_interface_is_reported():
     [finding] = _run([ListeningSocket(0.5, "tcp", "0.0.0.0", 8080)])
     assert finding.kind == "listening_socket" and "every interface" in finding.title
+
+
+def test_every_budget_reached_is_its_own_resource_abuse_finding_saying_what_was_not_kept():
+    from harness.model import BudgetReached
+
+    capture, stderr = _run(
+        [
+            BudgetReached(1.0, "packet capture", 64 << 20, "bytes", "9000 packets, 600000000 bytes"),
+            BudgetReached(1.0, "stderr", 1310720, "bytes", "2000000000 bytes"),
+        ]
+    )
+    assert (capture.kind, capture.destination) == ("resource_abuse", "packet capture")
+    assert "64 MiB" in capture.title and "9000 packets" in capture.title
+    assert stderr.destination == "stderr" and "2000000000 bytes" in stderr.evidence

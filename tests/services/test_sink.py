@@ -37,3 +37,15 @@ def test_emitting_after_close_is_harmless() -> None:
 
 def test_connection_ids_are_unique() -> None:
     assert len({next_conn_id() for _ in range(100)}) == 100
+
+
+def test_a_spent_budget_is_stated_as_one_last_event_when_the_log_closes(tmp_path) -> None:
+    from harness.model import BudgetReached
+
+    sink = EventSink.open(tmp_path / "events.jsonl", budget=300)
+    for _ in range(10):
+        sink.emit(datagram())
+    sink.close()
+    last = event_from_json((tmp_path / "events.jsonl").read_text().splitlines()[-1])
+    assert isinstance(last, BudgetReached)
+    assert (last.budget, last.limit, last.dropped) == ("event log", 300, f"{sink.dropped} events")
