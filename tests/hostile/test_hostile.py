@@ -82,10 +82,11 @@ def audit_hostile(behaviour: str, tmp_path: Path) -> HostileRun:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         wall = time.monotonic() - started
         stdout.seek(0), stderr.seek(0)
         text_out, text_err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
-    code, rss = os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024
+    code, rss = proc.returncode, usage.ru_maxrss * 1024
     run = HostileRun(code, text_out, text_err, out, wall, rss, _disk_use(out))
     report = run.report if (out / "report.json").is_file() else {}
     print(
