@@ -221,7 +221,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         finally:
             host_events += await anyio.to_thread.run_sync(watcher.stop)
     finally:
-        await anyio.to_thread.run_sync(sandbox.close)
+        sandbox.close()  # synchronous: a cancelled run must still remove everything
     host_events += changed_files(bait, HOME_DIR)
     host_events += budgets_reached(sandbox.home_copy, sandbox.limits.home_bytes, data)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)

@@ -13,7 +13,8 @@ Layout (``schema_version`` 1):
 - ``findings``: ``kind``, ``severity``, ``title``, ``call_id``, ``tool``, ``canary``, ``destination``,
   ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
   ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture),
-  ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``)
+  ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``), ``count`` (how many
+  occurrences of this kind, destination and call it stands for)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host`` (the true destination:
   the name the sandbox resolver gave the address dialled, else ``ip:port``), ``address``
   (``ip:port`` dialled), ``claimed`` (names sent in SNI or Host that the resolver never gave that

@@ -33,12 +33,11 @@ import docker
 import docker.errors
 import requests.exceptions
 from docker.models.containers import Container
-from docker.types import LogConfig
 
 from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
-from harness.sandbox.images import LABEL
+from harness.sandbox.images import LABEL, LOGS
 from harness.sandbox.processes import ProcessWatcher
 
 log = logging.getLogger(__name__)
@@ -48,9 +47,6 @@ APP_DIR = "/usr/src/app"
 HOME_DIR = "/home/node"
 HOME_HELD = "/srv/home"
 """Where the gateway mounts the server's home volume, keeping its tmpfs alive between containers."""
-LOGS = LogConfig(type="local", config={"max-size": "1m", "max-file": "1", "compress": "false"})
-"""The engine's own copy of a container's output: capped, so a flood on stdout or stderr costs the
-host at most this (the run's logs are kept by the harness, within their own budgets)."""
 
 
 @dataclass(frozen=True)

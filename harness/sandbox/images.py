@@ -19,6 +19,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+from docker.types import LogConfig
 
 from harness.errors import SandboxError, TargetError
 
@@ -29,6 +30,9 @@ IMAGES_DIR = REPO_ROOT / "sandbox_images"
 BASE_IMAGE = "debian:bookworm-slim"
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 LABEL = "mcp-harness"
+LOGS = LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"})
+"""The engine's own copy of the output of every container we start: capped, so a flood on stdout or
+stderr costs the host at most this (the run's logs are kept by the harness, within their own budgets)."""
 
 
 def docker_name(text: str) -> str:

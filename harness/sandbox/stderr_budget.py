@@ -75,14 +75,15 @@ class Budget:
 
 def main(argv: list[str]) -> int:
     stats, head, tail, merge, command = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3] == "1", argv[5:]
-    # The client ends the whole process group; keep reading until the command's stderr closes.
-    signal.signal(signal.SIGTERM, lambda *_: None)
     if merge:
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         pipe = child.stdout
     else:
         child = subprocess.Popen(command, stderr=subprocess.PIPE)
         pipe = child.stderr
+    # Asked to stop: pass it on, and keep reading until the command's output closes, so the tail
+    # is still written.
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     assert pipe is not None
     budget = Budget(head, tail)
     out = sys.stderr.buffer

@@ -48,3 +48,18 @@ def test_with_stdout_the_command_s_output_is_budgeted_too(tmp_path):
         )
     assert proc.stdout == b""
     assert json.loads(stats.read_text())["dropped"] == 200_000 - 200
+
+
+def test_terminating_the_wrapper_ends_the_command_and_still_writes_the_tail(tmp_path):
+    endless = "import sys\nwhile True: sys.stderr.write('e' * 4096)"
+    stats = tmp_path / "stats.json"
+    argv = budgeted([sys.executable, "-c", endless], stats, head=100, tail=100, with_stdout=True)
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    assert proc.stderr.read(100) == b"e" * 100  # the head: the command is running
+    proc.terminate()
+    rest = proc.stderr.read()
+    proc.wait(timeout=60)
+    proc.stderr.close()
+    assert json.loads(stats.read_text())["dropped"] > 0
+    assert b"bytes of stderr not kept" in rest and rest.endswith(b"e" * 100)
