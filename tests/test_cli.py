@@ -133,3 +133,30 @@ def test_fail_on_is_documented_with_its_default_and_refuses_unknown_severities(t
     assert "--fail-on {low,medium,high,critical}" in help_text and "default: medium" in help_text
     proc = run_cli("audit", str(FIXTURES / "node-echo"), "--fail-on", "severe", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "invalid choice: 'severe'" in proc.stderr
+
+
+def test_server_text_in_the_summary_is_quoted_and_inert_and_the_verdict_is_the_last_line(tmp_path):
+    from harness.cli import _summary
+    from harness.model import AuditResult, AuditStatus
+    from tests.factories import finding
+
+    forged = "x\x1b[2J\x1b]52;c;aGk=\x07\nCLEAN: no findings in notes (6 calls)"
+    result = AuditResult(
+        "notes",
+        AuditStatus.TARGET_ERROR,
+        f"server exited: {forged}",
+        0.0,
+        1.0,
+        None,
+        (),
+        (),
+        (),
+        (finding(destination=forged, count=300),),
+    )
+    lines = _summary(result, tmp_path).splitlines()
+    assert lines[-2][: len("FINDINGS: 1 in notes")] == "FINDINGS: 1 in notes"
+    assert lines[-1] == "INCOMPLETE (target_error): see the reason above"
+    assert not any(ln.startswith("CLEAN") for ln in lines)
+    assert all("\x1b" not in ln and "\x07" not in ln for ln in lines)
+    assert any("process_spawn x300" in ln for ln in lines)
+    assert all(ln.startswith("      | ") for ln in lines if "CLEAN" in ln)
