@@ -52,6 +52,7 @@ def _result(finding: Finding, events_file: str) -> dict[str, Any]:
             "tool": finding.tool,
             "callId": finding.call_id,
             "canary": finding.canary,
+            "occurrences": finding.count,
         },
     }
 

@@ -133,3 +133,11 @@ def test_an_incomplete_audit_exits_2_unless_a_finding_reaches_the_threshold():
     assert _result([_finding(Severity.LOW)], status=incomplete, reason="no call answered").exit_code == 2
     assert _result([_finding(Severity.HIGH)], status=incomplete, reason="no call answered").exit_code == 1
     assert _result(status=incomplete, reason="no call answered").exit_code == 2
+
+
+def test_the_page_carries_no_control_or_bidi_character_from_the_server(tmp_path):
+    hostile = f.finding(destination="evil\u202etxt.exe\x1b]8;;https://x.example\x07", count=7)
+    write_html(_result([hostile], AuditStatus.TARGET_ERROR, "died: \x1b[2J\x00"), tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert not any(c in page for c in "\x1b\x07\x00\u202e")
+    assert "occurrences" in page and ">7 " in page
