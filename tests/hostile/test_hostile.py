@@ -133,6 +133,8 @@ def test_endless_stderr_does_not_stop_the_run_or_fill_the_disk(tmp_path):
 def test_an_egress_flood_leaves_a_capture_cut_at_its_budget_and_says_so(tmp_path):
     run = audit_hostile("egress_flood", tmp_path)
     assert run.report["status"] == "completed"
+    counts = json.loads((run.out / "gateway/capture.json").read_text())
+    assert counts["dropped_packets"] > 0, counts  # the flood went past the budget
     assert "packet capture" in {f["destination"] for f in run.findings("resource_abuse")}
     assert (run.out / "capture.pcap").stat().st_size <= 64 << 20
 
