@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from harness.model import Finding, Severity
+from harness.model import Finding
 
 _EXAMPLES = 5
 """Distinct evidence lines kept from a group, beyond the first finding's own."""
@@ -44,5 +44,5 @@ def _folded(group: list[Finding]) -> Finding:
     evidence = first.evidence
     if examples:
         evidence += "\n... and also:\n" + "\n".join(examples)
-    worst = max((f.severity for f in group), key=list(Severity).index)
+    worst = max((f.severity for f in group), key=lambda s: s.rank)
     return replace(first, count=count, severity=worst, evidence=evidence)

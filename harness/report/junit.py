@@ -40,7 +40,8 @@ def result_to_junit(result: AuditResult) -> ET.ElementTree[ET.Element]:
         )
         if finding.severity.rank < result.fail_on.rank:
             note = ET.SubElement(case, "system-out")
-            note.text = f"{finding.severity.value}, below fail-on {result.fail_on.value}: {inert(finding.title)}\n{text}"
+            below = f"{finding.severity.value}, below fail-on {result.fail_on.value}"
+            note.text = f"{below}: {inert(finding.title)}\n{text}"
             continue
         failures += 1
         failure = ET.SubElement(
