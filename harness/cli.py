@@ -25,9 +25,12 @@ from harness.compare import compare, load_report
 from harness.driver.session import DriveOptions
 from harness.errors import HarnessError, TargetError
 from harness.model import AuditResult, AuditStatus, Severity, TargetSpec
+from harness.nightly.connectors import read_connectors
+from harness.nightly.runner import default_jobs, run_nightly
 from harness.pipeline import AuditOptions, audit, failed_result, new_run_dir, write_report
 from harness.report.index import IndexEntry, write_index
 from harness.report.inert import InertFormatter, inert, quoted
+from harness.report.nightly import ordered, write_nightly
 from harness.sandbox.docker_sandbox import docker_client, remove_strays
 from harness.sandbox.images import ensure_gateway, ensure_runner
 from harness.targets import parse_target
@@ -88,6 +91,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("baseline", type=Path, help="the approved run (its directory or report.json)")
     diff.add_argument("candidate", type=Path, help="the run to check against it")
+    night = sub.add_parser(
+        "nightly",
+        help="audit every connector of a file in parallel and compare each with its approved run;"
+        " exit 0 no drift, 1 drift, 2 some could not be audited",
+    )
+    night.add_argument(
+        "connectors", type=Path, help="connectors.toml, or an mcpServers / VS Code config file"
+    )
+    night.add_argument("--baselines", type=Path, help="folder of approved runs, one per connector name")
+    night.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="audits at a time (default: %(default)s)"
+    )
+    night.add_argument("--out", type=Path, help="write the night here instead of reports/nightly-<time>/")
+    night.add_argument("--timeout", type=float, default=1800.0, help="seconds one audit may take")
+    night.epilog = "Options after -- are passed to every audit, e.g. -- --linger 2 --rounds 3."
     sub.add_parser("images", help="build the sandbox images (offline-capable) if their inputs changed")
     sub.add_parser("clean", help="remove containers left behind by killed runs")
     return parser
@@ -227,6 +245,36 @@ def _compare(args: argparse.Namespace) -> int:
     return 1
 
 
+def _nightly(args: argparse.Namespace) -> int:
+    connectors = read_connectors(args.connectors, args.baselines)
+    out = args.out or Path("reports") / f"nightly-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out.exists() and any(out.iterdir()):
+        raise TargetError(f"--out {out} is not empty; name a new directory")
+    client = docker_client()  # build shared images once, before the audits race to
+    for image in (ensure_gateway(client), ensure_runner(client, "node"), ensure_runner(client, "python")):
+        logging.getLogger(__name__).info("image ready: %s", image)
+    started = time.monotonic()
+    jobs = max(1, args.jobs)
+    print(f"nightly: {len(connectors)} connectors, {jobs} at a time", flush=True)
+    entries = run_nightly(
+        connectors,
+        out,
+        jobs,
+        args.audit_options,
+        args.timeout,
+        lambda name, state: print(f"  {name}: {state}", flush=True),
+    )
+    write_nightly(entries, out, str(args.connectors), time.monotonic() - started, jobs)
+    for entry in ordered(entries):
+        if entry.state != "no drift":
+            print(f"{entry.state.upper()}: {entry.name}")
+            if entry.reason and not entry.drift:
+                print(quoted(entry.reason))
+            print("".join(quoted(d) + "\n" for d in entry.drift), end="")
+    print(f"index: {out / 'nightly.html'}")
+    return max((e.exit_code for e in entries), default=0)
+
+
 def _images() -> int:
     client = docker_client()
     print(ensure_gateway(client))
@@ -242,7 +290,13 @@ def _clean() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
+    parser = _parser()
+    args = parser.parse_args(argv[: len(argv) - len(passthrough) - (1 if "--" in argv else 0)])
+    if passthrough and args.command != "nightly":
+        parser.error("options after -- are only for nightly")
+    args.audit_options = passthrough
     handler = logging.StreamHandler()
     handler.setFormatter(InertFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
@@ -252,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "nightly":
+            return _nightly(args)
         return _images() if args.command == "images" else _clean()
     except HarnessError as exc:
         print(f"mcp-harness: error: {inert(exc, limit=1000)}", file=sys.stderr)
