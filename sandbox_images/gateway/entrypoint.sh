@@ -25,6 +25,28 @@ PCAP_PIPE=/run/capture.pipe TCPDUMP_LOG=/run/tcpdump.log
 
 say() { echo "entrypoint: $*" >&2; }
 
+# Under Kubernetes the pod comes with an interface and routes of its own: take every interface
+# but loopback down, so the namespace is as sealed as Docker's --network none.
+isolate_interfaces() {
+  local dev
+  for dev in /sys/class/net/*; do
+    dev=${dev##*/}
+    [ "$dev" = lo ] || ip link set "$dev" down
+  done
+}
+
+# Under Kubernetes the harness cannot read /data from the host: when the seed left .to-log,
+# the run's data (and the server's home, mounted read-only at /home-view) go to our log,
+# framed, as a gzipped tar in base64. The CA key stays behind.
+dump_to_log() {
+  [ -e "$DATA/.to-log" ] || return 0
+  echo "----- BEGIN RUN DATA -----"
+  local extra=()
+  [ -d /home-view ] && extra=(-C / home-view)
+  tar -czf - --exclude=./ca.key -C "$DATA" . "${extra[@]}" 2>/dev/null | base64 -w 76 || say "run data incomplete"
+  echo "----- END RUN DATA -----"
+}
+
 route_and_redirect() {
   ip link set lo up
   # "src" matters: replies to redirected UDP are dropped without it.
@@ -76,6 +98,7 @@ stop_capture() {
   wait "$budget_pid" 2>/dev/null || true
 }
 
+isolate_interfaces
 route_and_redirect
 route_and_redirect_v6 || say "no IPv6 redirect (IPv6 off in this namespace?)"
 start_capture
@@ -90,4 +113,5 @@ while :; do
   kill -0 "$services_pid" 2>/dev/null || break
 done
 stop_capture
+dump_to_log
 exit "$status"
