@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import quopri
 import re
 from collections import Counter
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-import ahocorasick
+import ahocorasick_rs
 
 from harness.detect.decompress import MAX_LAYER, Budget, body_start, stream_at, streams
 
@@ -46,8 +47,6 @@ _CONTEXT = 80
 _MIN_FORM = 12
 """No rendering of a whole token is shorter (a 12-character token, plain or reversed)."""
 _MIN_RUN = 16
-_DENSE = 64
-"""Spans after which one automaton pass over the rest of a layer beats a call per span."""
 _MAX_RUNS = 1024
 """Encoded-looking runs decoded per layer; beyond this a layer is only scanned directly."""
 
@@ -143,8 +142,9 @@ def _aligned(
             yield encoded[first * out : last * out].decode(), 0 if whole else out
 
 
-def _rotated(text: str, shift: int) -> str:
-    return "".join(chr((ord(c) - 97 + shift) % 26 + 97) if "a" <= c <= "z" else c for c in text)
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_ROTATIONS = [str.maketrans(_LOWER, _LOWER[shift:] + _LOWER[:shift]) for shift in range(26)]
+"""Letter rotation by ``shift`` as a ``str.translate`` table."""
 
 
 def _forms(token: str) -> Iterator[tuple[str, _Form]]:
@@ -153,7 +153,7 @@ def _forms(token: str) -> Iterator[tuple[str, _Form]]:
     yield token, _Form(token, "")
     yield token[::-1], _Form(token, "reversed")
     for shift in range(1, 26):  # rot13 and every other letter rotation: a whole family, not one trick
-        yield _rotated(token, shift), _Form(token, "rot13" if shift == 13 else f"rot{shift}")
+        yield token.translate(_ROTATIONS[shift]), _Form(token, "rot13" if shift == 13 else f"rot{shift}")
     yield raw.hex(), _Form(token, "hex")
     for codec in ("utf-16-le", "utf-16-be"):
         yield token.encode(codec).decode("latin-1"), _Form(token, "utf-16")
@@ -166,18 +166,26 @@ def _forms(token: str) -> Iterator[tuple[str, _Form]]:
             yield url.lower(), _Form(token, "base64url", url, block)
 
 
-def _automaton(tokens: Iterable[str]) -> ahocorasick.Automaton | None:
+class _Automaton:
+    """Every rendering of every token in one Aho-Corasick automaton over lower-cased bytes."""
+
+    def __init__(self, forms: dict[str, list[_Form]]) -> None:
+        keys = list(forms)
+        self._search = ahocorasick_rs.BytesAhoCorasick([key.encode("latin-1") for key in keys])
+        self.found = [(len(key), tuple(forms[key])) for key in keys]
+
+    def matches(self, text: bytes) -> list[tuple[int, int, int]]:
+        """(rendering index, start, end) of every rendering in ``text``, overlaps included."""
+        found: list[tuple[int, int, int]] = self._search.find_matches_as_indexes(text, overlapping=True)
+        return found
+
+
+def _automaton(tokens: Iterable[str]) -> _Automaton | None:
     forms: dict[str, list[_Form]] = {}
     for token in {t.lower() for t in tokens}:
         for key, form in _forms(token):
             forms.setdefault(key, []).append(form)
-    if not forms:
-        return None
-    automaton = ahocorasick.Automaton()
-    for key, found in forms.items():
-        automaton.add_word(key, (len(key), tuple(found)))
-    automaton.make_automaton()
-    return automaton
+    return _Automaton(forms) if forms else None
 
 
 def _spans(mask: bytes, minimum: int) -> Iterator[tuple[int, int]]:
@@ -494,30 +502,30 @@ class CanaryMatcher:
     def _direct(
         self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
-        for count, (start, end) in enumerate(_spans(data.translate(_DIRECT_MASK), _MIN_FORM)):
-            if count == _DENSE:
-                self._match(data, start, len(data), chain, hits)
-                return
-            self._match(data, start, end, chain, hits)
-
-    def _match(
-        self,
-        data: bytes,
-        start: int,
-        end: int,
-        chain: tuple[str, ...],
-        hits: dict[tuple[str, tuple[str, ...]], Hit],
-    ) -> None:
+        """One automaton pass over the runs a rendering could sit in, lower-cased and joined by blanks."""
         assert self._automaton is not None
-        for last, (length, forms) in self._automaton.iter(
-            data[start:end].translate(_DIRECT_TEXT).decode("latin-1")
-        ):
-            at = start + last + 1 - length
-            for form in forms:
-                if not _verified(data, at, at + length, form):
+        spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
+        if not spans:
+            return
+        text = data.translate(_DIRECT_TEXT)
+        covered = sum(end - start for start, end in spans)
+        if covered < len(data) // 2:  # mostly binary: search only the runs, and map offsets back
+            offsets, pieces, at = [], [], 0
+            for start, end in spans:
+                offsets.append((at, start))
+                pieces.append(text[start:end])
+                at += end - start + 1
+            text, shift = b" ".join(pieces), offsets
+        else:
+            shift = [(0, 0)]
+        for index, at, end in self._automaton.matches(text):
+            base, origin = shift[bisect.bisect_right(shift, (at, len(data))) - 1]
+            at, end = at - base + origin, end - base + origin
+            for form in self._automaton.found[index][1]:
+                if not _verified(data, at, end, form):
                     continue
                 full = (*chain, form.step) if form.step else chain
                 key = (form.token, full)
                 if key not in hits or (not form.step and chain):
                     # a plain match in a decoded layer reads better than the encoded form of one chain
-                    hits[key] = Hit(form.token, full, _excerpt(data, at, at + length))
+                    hits[key] = Hit(form.token, full, _excerpt(data, at, end))
