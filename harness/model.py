@@ -54,6 +54,10 @@ class DnsQuery(Event):
     src_port: int
     answer: str | None
     """Address handed back, or None when the question got an empty answer."""
+    transport: str = "udp"
+    """How the question travelled: ``udp``, ``tcp``, ``tls`` (DoT) or ``https`` (DoH)."""
+    resolver: str | None = None
+    """For a question carried in a stream: the host it was sent to (the DoH resolver's name)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,26 @@ class RawStream(Event):
     tls: bool
     sni: str | None
     data: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class WebSocketMessage(Event):
+    """One whole WebSocket message a client sent (fragments joined, compression undone)."""
+
+    kind: ClassVar[str] = "websocket_message"
+    conn_id: str
+    dst_ip: str
+    dst_port: int
+    tls: bool
+    sni: str | None
+    host: str
+    """Host header of the upgrade request."""
+    target: str
+    """Request target of the upgrade: path plus query."""
+    data: bytes
+    text: bool
+    """A text message (UTF-8) rather than a binary one."""
     truncated: bool = False
 
 
@@ -314,6 +338,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SmtpMessage,
         MailSubmission,
         RawStream,
+        WebSocketMessage,
         Datagram,
         PhaseStarted,
         ToolCallStarted,

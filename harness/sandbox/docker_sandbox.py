@@ -73,6 +73,10 @@ class Limits:
     tmp_bytes: int = 64 << 20
 
 
+IPV6_ON = {f"net.ipv6.conf.{name}.disable_ipv6": "0" for name in ("all", "default", "lo")}
+"""Docker turns IPv6 off in a ``--network none`` namespace; a real host has it (the gateway redirects it)."""
+
+
 def docker_client() -> docker.DockerClient:
     """A client for the local engine, or a one-line SandboxError saying none answers."""
     try:
@@ -132,6 +136,7 @@ class DockerSandbox:
                 name=f"mcp-harness-gw-{self.run_id}",
                 hostname=_plausible_hostname(),
                 network_mode="none",
+                sysctls=IPV6_ON,
                 cap_drop=["ALL"],
                 cap_add=["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID", "DAC_OVERRIDE"],
                 volumes={

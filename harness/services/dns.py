@@ -2,8 +2,9 @@
 
 Each A question gets a sinkhole address hashed from the name into
 198.18.0.0/15 (reserved for benchmarking, so never a real host), the same
-address for the same name all run long, and no two names one address; AAAA and everything else get an empty
-NOERROR answer, which steers clients to IPv4. The :class:`NameTable`
+address for the same name all run long, and no two names one address; AAAA questions get the same
+from 2001:2::/48 (the IPv6 benchmarking range), since a real host resolves and dials both families;
+everything else gets an empty NOERROR answer. The :class:`NameTable`
 remembers which name each address was handed out for, so the TCP fakes can
 name a destination the client reached without SNI.
 
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import cast
 
-from dnslib import QTYPE, RCODE, RR, A, DNSError, DNSLabel, DNSRecord
+from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSError, DNSLabel, DNSRecord
 
 from harness.model import Datagram, DnsQuery, cap
 from harness.services.sink import EventSink
@@ -31,6 +32,7 @@ from harness.services.sink import EventSink
 log = logging.getLogger(__name__)
 
 SINKHOLE = ipaddress.IPv4Network("198.18.0.0/15")
+SINKHOLE6 = ipaddress.IPv6Network("2001:2::/48")
 TTL = 60
 _PROBES = 16
 _MAX_LABELS = 128
@@ -40,12 +42,14 @@ def normalise(name: str) -> str:
     return name.strip().lower().rstrip(".")
 
 
-def sinkhole_address(name: str, attempt: int = 0) -> str:
-    """A stable hash of ``name`` (and a probe number) into :data:`SINKHOLE`."""
+def sinkhole_address(
+    name: str, attempt: int = 0, network: ipaddress.IPv4Network | ipaddress.IPv6Network = SINKHOLE
+) -> str:
+    """A stable hash of ``name`` (and a probe number) into ``network`` (:data:`SINKHOLE` by default)."""
     seed = f"{attempt}:{normalise(name)}" if attempt else normalise(name)
     digest = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).digest()
-    offset = 1 + int.from_bytes(digest[:8], "big") % (SINKHOLE.num_addresses - 2)
-    return str(SINKHOLE.network_address + offset)
+    offset = 1 + int.from_bytes(digest[:8], "big") % (network.num_addresses - 2)
+    return str(network.network_address + offset)
 
 
 class NameTable:
@@ -75,6 +79,13 @@ class NameTable:
         self._names.setdefault(address, key)
         if len(self._addresses) < SINKHOLE.num_addresses:
             self._addresses[key] = address
+        return address
+
+    def resolve6(self, name: str) -> str:
+        """The name's IPv6 address: a hash into :data:`SINKHOLE6`, wide enough that names never share one."""
+        key = normalise(name)
+        address = sinkhole_address(key, network=SINKHOLE6)
+        self._names.setdefault(address, key)
         return address
 
     def name_for(self, address: str) -> str | None:
@@ -116,6 +127,9 @@ def answer(packet: bytes, names: NameTable) -> tuple[bytes | None, list[Question
         if q.qtype == QTYPE.A and q.qclass == 1:
             address = names.resolve(str(q.qname))
             reply.add_answer(RR(q.qname, QTYPE.A, rdata=A(address), ttl=TTL))
+        elif q.qtype == QTYPE.AAAA and q.qclass == 1:
+            address = names.resolve6(str(q.qname))
+            reply.add_answer(RR(q.qname, QTYPE.AAAA, rdata=AAAA(address), ttl=TTL))
         asked.append(Question(str(q.qname), qtype, address))
     if request.header.qr:
         return None, asked

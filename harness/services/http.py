@@ -16,6 +16,7 @@ bytes not accounted for by a complete exchange are written as a RawStream.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import ssl
@@ -29,15 +30,18 @@ import h11
 from harness.model import (
     MAX_BODY_BYTES,
     Connection,
+    DnsQuery,
     Event,
     HttpExchange,
     MailSubmission,
     RawStream,
     TlsSession,
+    WebSocketMessage,
 )
-from harness.services import postmark
+from harness.services import http2, postmark, websocket
 from harness.services.channel import Channel, ConnectionSet, PlainChannel, TlsChannel
-from harness.services.dns import NameTable
+from harness.services.dns import NameTable, Question, answer
+from harness.services.dns_streams import doh_reply, framed, looks_like_dns_stream, stream_messages
 from harness.services.netfilter import original_dst
 from harness.services.sink import EventSink, next_conn_id
 from harness.services.tls import CertAuthority
@@ -212,13 +216,17 @@ class HttpService:
                 return channel
             channel = tls
             head = await sniff(channel, self.sniff_timeout)
-        service = "http" if looks_like_http(head) else "raw"
+        service = _service(head, channel)
         self._emit(conn.connection(service))
         if tls_event is not None:
             self._emit(tls_event)
         channel.unread(head)
-        if service == "http":
+        if service == "h2":
+            await http2.serve(channel, functools.partial(self._h2_reply, conn), MAX_BODY_BYTES)
+        elif service == "http":
             await self._serve_http(conn, channel)
+        elif service == "dns":
+            await self._serve_dns(conn, channel)
         else:
             await self._record_raw(conn, channel)
         return channel
@@ -273,6 +281,12 @@ class HttpService:
                     h.receive_data(data)
                 elif isinstance(event, h11.Request):
                     request = _Request(time.time(), _text(event.method), _text(event.target), _headers(event))
+                    if websocket.is_upgrade(request.headers):
+                        await websocket.serve(
+                            channel, bytes(pending), functools.partial(self._ws, conn, request)
+                        )
+                        pending = bytearray()
+                        break
                 elif isinstance(event, h11.Data) and request is not None:
                     request.add(event.data)
                 elif isinstance(event, h11.EndOfMessage) and request is not None:
@@ -291,11 +305,41 @@ class HttpService:
                 self._emit(conn.raw(bytes(pending), len(pending) >= MAX_BODY_BYTES, started))
 
     async def _answer(self, conn: _Conn, channel: Channel, h: h11.Connection, request: _Request) -> None:
-        """Reply to one complete request and record the exchange (plus any mail the fake accepted)."""
+        """Reply to one complete HTTP/1.x request."""
+        status, content_type, payload = self._reply(conn, request)
+        head = [
+            ("Date", formatdate(usegmt=True)),
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(payload))),
+        ]
+        out = h.send(h11.Response(status_code=status, headers=head)) or b""
+        if request.method != "HEAD":
+            out += h.send(h11.Data(data=payload)) or b""
+        await channel.send(out + (h.send(h11.EndOfMessage()) or b""))
+
+    async def _h2_reply(
+        self,
+        conn: _Conn,
+        started: float,
+        method: str,
+        target: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+    ) -> tuple[int, str, bytes]:
+        request = _Request(started, method, target, headers, bytearray(body), len(body) >= MAX_BODY_BYTES)
+        return self._reply(conn, request)
+
+    def _reply(self, conn: _Conn, request: _Request) -> tuple[int, str, bytes]:
+        """Status, content type and body for one request, whatever its HTTP version; records the
+        exchange, any mail the Postmark fake accepted and any DNS question a DoH request asked."""
         host = postmark.header(request.headers, "host") or ""
         body = bytes(request.body)
         submissions: tuple[MailSubmission, ...] = ()
-        if self._is_postmark(conn, host, request.headers):
+        doh = doh_reply(request.method, request.target, request.headers, body, self.names)
+        if doh is not None:
+            status, content_type, payload = doh.status, doh.content_type, doh.body
+            self._emit_questions(conn, doh.questions, "https", bare_host(host) or conn.sni)
+        elif self._is_postmark(conn, host, request.headers):
             reply = postmark.handle(
                 request.method,
                 request.target,
@@ -329,20 +373,68 @@ class HttpService:
         )
         for submission in submissions:
             self._emit(submission)
-        head = [
-            ("Date", formatdate(usegmt=True)),
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(payload))),
-        ]
-        out = h.send(h11.Response(status_code=status, headers=head)) or b""
-        if request.method != "HEAD":
-            out += h.send(h11.Data(data=payload)) or b""
-        await channel.send(out + (h.send(h11.EndOfMessage()) or b""))
+        return status, content_type, payload
+
+    def _emit_questions(
+        self, conn: _Conn, questions: Sequence[Question], transport: str, resolver: str | None
+    ) -> None:
+        now = time.time()
+        for q in questions:
+            self._emit(DnsQuery(now, q.qname, q.qtype, conn.src_port, q.answer, transport, resolver))
+
+    def _ws(self, conn: _Conn, request: _Request, data: bytes, text: bool, truncated: bool) -> None:
+        host = postmark.header(request.headers, "host") or ""
+        self._emit(
+            WebSocketMessage(
+                time.time(),
+                conn.conn_id,
+                conn.dst_ip,
+                conn.dst_port,
+                conn.tls,
+                conn.sni,
+                host,
+                request.target,
+                data,
+                text,
+                truncated,
+            )
+        )
+
+    async def _serve_dns(self, conn: _Conn, channel: Channel) -> None:
+        """DNS over TCP (or TLS, DoT): length-prefixed queries, each answered and recorded."""
+        buffer = bytearray()
+        resolver = conn.sni or self.names.name_for(conn.dst_ip) or conn.dst_ip
+        try:
+            while len(buffer) <= MAX_BODY_BYTES:
+                data = await channel.recv()
+                if not data:
+                    break
+                buffer += data
+                for message in stream_messages(buffer):
+                    reply, questions = answer(message, self.names)
+                    self._emit_questions(conn, questions, "tls" if conn.tls else "tcp", resolver)
+                    if reply is not None:
+                        await channel.send(framed(reply))
+        except (TimeoutError, OSError):
+            pass
+        finally:
+            if buffer:
+                self._emit(conn.raw(bytes(buffer), len(buffer) > MAX_BODY_BYTES))
 
     def _is_postmark(self, conn: _Conn, host: str, headers: Sequence[tuple[str, str]]) -> bool:
         """The fake answers for its host, and for anything carrying its token header (e.g. by IP)."""
         names = {bare_host(host), bare_host(conn.sni or "")}
         return postmark.HOST in names or postmark.header(headers, postmark.TOKEN_HEADER) is not None
+
+
+def _service(head: bytes, channel: Channel) -> str:
+    """What the first bytes speak: ``h2`` (by ALPN or prior knowledge), ``http``, ``dns`` or ``raw``."""
+    alpn = channel.tls.selected_alpn_protocol() if isinstance(channel, TlsChannel) else None
+    if alpn == "h2" or head.startswith(http2.PREFACE[:_SNIFF_BYTES]):
+        return "h2"
+    if looks_like_http(head):
+        return "http"
+    return "dns" if looks_like_dns_stream(head) else "raw"
 
 
 def _headers(event: h11.Request) -> tuple[tuple[str, str], ...]:

@@ -30,7 +30,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 log = logging.getLogger(__name__)
 
-ALPN = ["http/1.1"]
+ALPN = ["h2", "http/1.1"]
 _CACHE_SIZE = 512
 _LEAF_DAYS = 397
 _MAX_CN = 64

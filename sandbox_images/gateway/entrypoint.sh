@@ -3,8 +3,8 @@
 # that has only loopback (--network none).
 #
 # 1. Route everything via lo, so a packet to any address leaves no host.
-# 2. nat OUTPUT: redirect non-loopback traffic to the fakes on 127.0.0.1
-#    (SMTP ports -> 15025, DNS -> 15053, other TCP -> 15001, other UDP -> 15054).
+# 2. nat OUTPUT: redirect non-loopback traffic to the fakes on 127.0.0.1 (and ::1)
+#    (SMTP ports -> 15025, DNS -> 15053, DNS over TCP and other TCP -> 15001, other UDP -> 15054).
 # 3. mangle OUTPUT: NFLOG every packet (before NAT, so with its true
 #    destination); tcpdump writes them to /data/capture.pcap, cut at
 #    CAPTURE_BUDGET bytes (what was cut is counted in /data/capture.json).
@@ -55,17 +55,24 @@ route_and_redirect() {
     -j REDIRECT --to-ports "$SMTP_PORT"
   # DNS to any address, loopback stub resolvers included: nothing of ours listens on port 53.
   iptables -w -t nat -A OUTPUT -p udp --dport 53 -j REDIRECT --to-ports "$DNS_PORT"
+  iptables -w -t nat -A OUTPUT -p tcp --dport 53 -j REDIRECT --to-ports "$TCP_PORT"
   iptables -w -t nat -A OUTPUT -p tcp ! -d 127.0.0.0/8 -j REDIRECT --to-ports "$TCP_PORT"
   iptables -w -t nat -A OUTPUT -p udp ! -d 127.0.0.0/8 -j REDIRECT --to-ports "$UDP_PORT"
   iptables -w -t mangle -A OUTPUT -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-threshold 1
 }
 
-# Best effort: the fakes also listen on ::1 when the namespace has IPv6.
+# IPv6 like a real host: a unique local address of its own and a default route, every packet
+# redirected to the fakes on ::1 exactly as IPv4 is (the harness enables IPv6 in the namespace).
 route_and_redirect_v6() {
-  ip -6 route replace default dev lo 2>/dev/null || return 1
+  local address
+  address=$(printf 'fd%02x:%04x:%04x::%x:%x' $((RANDOM % 256)) $RANDOM $RANDOM $((RANDOM | 1)) $RANDOM)
+  ip -6 addr add "$address/64" dev lo nodad || return 1
+  # "src" matters as for IPv4: the loopback source would be refused for a global destination.
+  ip -6 route replace default dev lo src "$address" || return 1
   ip6tables -w -t nat -A OUTPUT -p tcp -m multiport --dports "$SMTP_PORTS" ! -d ::1/128 \
     -j REDIRECT --to-ports "$SMTP_PORT" 2>/dev/null || return 1
   ip6tables -w -t nat -A OUTPUT -p udp --dport 53 -j REDIRECT --to-ports "$DNS_PORT" || return 1
+  ip6tables -w -t nat -A OUTPUT -p tcp --dport 53 -j REDIRECT --to-ports "$TCP_PORT" || return 1
   ip6tables -w -t nat -A OUTPUT -p tcp ! -d ::1/128 -j REDIRECT --to-ports "$TCP_PORT" || return 1
   ip6tables -w -t nat -A OUTPUT -p udp ! -d ::1/128 -j REDIRECT --to-ports "$UDP_PORT" || return 1
   ip6tables -w -t mangle -A OUTPUT -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-threshold 1 || return 1
@@ -100,7 +107,7 @@ stop_capture() {
 
 isolate_interfaces
 route_and_redirect
-route_and_redirect_v6 || say "no IPv6 redirect (IPv6 off in this namespace?)"
+route_and_redirect_v6 || { say "IPv6 could not be set up in this namespace"; exit 1; }
 start_capture
 
 /opt/venv/bin/python3 -m harness.services --data "$DATA" &

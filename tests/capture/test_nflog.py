@@ -1,6 +1,7 @@
 import struct
 
-from scapy.layers.inet import IP, UDP
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
 from scapy.utils import PcapWriter
 
 from harness.capture.nflog import nflog_payload, outbound, read_packets
@@ -34,3 +35,15 @@ def test_missing_or_truncated_capture_yields_nothing(tmp_path):
     assert list(read_packets(tmp_path / "none.pcap")) == []
     (tmp_path / "cut.pcap").write_bytes(b"\xd4\xc3\xb2\xa1")
     assert list(read_packets(tmp_path / "cut.pcap")) == []
+
+
+def test_ipv6_packets_keep_their_true_destination_and_loopback_is_skipped(tmp_path):
+    path = tmp_path / "capture.pcap"
+    writer = PcapWriter(str(path), linktype=239, sync=True)
+    leaving = IPv6(src="2001:2::1", dst="2001:db8::10") / TCP(sport=40002, dport=443, flags="S")
+    local = IPv6(src="::1", dst="::1") / UDP(sport=15054, dport=40001) / b"x"
+    writer.write(_nflog_frame(bytes(leaving)))
+    writer.write(_nflog_frame(bytes(local)))
+    writer.close()
+    packets = outbound(read_packets(path))
+    assert [(p.proto, p.dst, p.dport, p.syn) for p in packets] == [("tcp", "2001:db8::10", 443, True)]

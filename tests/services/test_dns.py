@@ -7,7 +7,15 @@ import pytest
 from dnslib import QTYPE, RCODE, DNSRecord
 
 from harness.model import Datagram, DnsQuery, Event, event_from_json
-from harness.services.dns import SINKHOLE, DnsService, NameTable, answer, lenient_qname, sinkhole_address
+from harness.services.dns import (
+    SINKHOLE,
+    SINKHOLE6,
+    DnsService,
+    NameTable,
+    answer,
+    lenient_qname,
+    sinkhole_address,
+)
 from harness.services.sink import EventSink
 
 
@@ -40,7 +48,18 @@ def test_the_name_table_says_which_name_an_address_was_handed_out_for() -> None:
     assert names.name_for("203.0.113.10") is None
 
 
-@pytest.mark.parametrize("qtype", ["AAAA", "MX", "TXT", "HTTPS"])
+def test_aaaa_questions_get_an_ipv6_address_that_names_the_host() -> None:
+    names = NameTable()
+    reply, questions = answer(query("Telemetry.Example.com", "AAAA"), names)
+    assert reply is not None
+    (rr,) = DNSRecord.parse(reply).rr
+    assert ipaddress.IPv6Address(str(rr.rdata)) in SINKHOLE6
+    assert (questions[0].qtype, questions[0].answer) == ("AAAA", str(rr.rdata))
+    assert names.name_for(str(rr.rdata)) == "telemetry.example.com"
+    assert names.resolve6("telemetry.example.com.") == str(rr.rdata)
+
+
+@pytest.mark.parametrize("qtype", ["MX", "TXT", "HTTPS"])
 def test_other_questions_get_an_empty_noerror_answer(qtype: str) -> None:
     reply, questions = answer(query("example.com", qtype), NameTable())
     assert reply is not None
