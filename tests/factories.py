@@ -108,8 +108,8 @@ def smtp(
     )
 
 
-def dns(qname: str, answer: str | None = "198.18.0.7", ts: float = 0.5) -> DnsQuery:
-    return DnsQuery(ts=ts, qname=qname, qtype="A", src_port=40000, answer=answer)
+def dns(qname: str, answer: str | None = "198.18.0.7", ts: float = 0.5, **kw: Any) -> DnsQuery:
+    return DnsQuery(ts=ts, qname=qname, qtype="A", src_port=40000, answer=answer, **kw)
 
 
 def resolving(events: list[Event]) -> list[Event]:

@@ -72,7 +72,8 @@ class AddressBook:
         claimed = [c for c in dict.fromkeys(bare_host(c) for c in claims if c) if c]
         if ip is None:
             return Destination(claimed[0] if claimed else "unknown", None, False)
-        address = f"{ip}:{port}" if port is not None else ip
+        shown = f"[{ip}]" if ":" in ip else ip  # an IPv6 address keeps its port apart
+        address = f"{shown}:{port}" if port is not None else ip
         names = self.names(ip, ts)
         unbacked = tuple(c for c in claimed if c not in names and c != bare_host(ip))
         if names:

@@ -14,6 +14,7 @@ from harness.detect.base import Evidence
 from harness.detect.canary_leaks import excerpt
 from harness.detect.dns_reassembly import parent_of
 from harness.detect.expected import expectations
+from harness.detect.flows import RESOLVER, is_dns
 from harness.detect.scanning import scanned_flows
 from harness.detect.timeline import Timeline
 from harness.model import Confidence, Finding, Severity
@@ -31,13 +32,16 @@ class UnexpectedEgressDetector:
         dns_parents = {parent_of(s.flow.host) for s in scanned if s.hits and s.flow.channel.startswith("dns")}
         timeline = Timeline(evidence.events)
         reported: set[str] = set()
+        resolvers = {s.flow.host for s in scanned if s.flow.channel == RESOLVER}
         for item in scanned:
             flow = item.flow
-            if item.hits or flow.channel == "dns (reassembled)" or flow.channel.endswith(_API_CHANNELS):
+            if item.hits or flow.derived or flow.channel.endswith(_API_CHANNELS):
                 continue  # canary flows are the leak detector's; API submissions repeat their HTTP request
+            if flow.channel == RESOLVER or (is_dns(flow.channel) and flow.host in resolvers):
+                continue  # a DoH resolver (and looking it up) is judged by the names asked through it
             if flow.host in reported or flow.host in leaking or expect.for_host(flow) is not None:
                 continue
-            if flow.channel == "dns" and parent_of(flow.host) in dns_parents:
+            if is_dns(flow.channel) and parent_of(flow.host) in dns_parents:
                 continue  # one chunk of a DNS exfiltration already reported as a leak
             reported.add(flow.host)
             moment = timeline.at(evidence.events[flow.index].ts)

@@ -14,8 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from harness.detect.destinations import AddressBook, Destination, bare_host
+from harness.detect.dns_reassembly import dns_channel
 from harness.detect.presented import from_headers, from_login
 from harness.model import (
+    Connection,
     Datagram,
     DnsQuery,
     Event,
@@ -23,7 +25,22 @@ from harness.model import (
     MailSubmission,
     RawStream,
     SmtpMessage,
+    WebSocketMessage,
 )
+
+RESOLVER = "dns over https"
+"""Channel of a DoH request itself; the names it asked are flows of their own, toward each name."""
+
+
+def is_dns(channel: str) -> bool:
+    """A flow of one DNS question (plain or through a resolver), its host the name asked."""
+    return channel == "dns" or (channel.startswith("dns over ") and " via " in channel)
+
+
+def _doh_connections(events: Sequence[Event]) -> set[str]:
+    """Connections that carried DoH: their client port asked DNS questions over https."""
+    ports = {e.src_port for e in events if isinstance(e, DnsQuery) and e.transport == "https"}
+    return {e.conn_id for e in events if isinstance(e, Connection) and e.src_port in ports}
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class Flow:
     """Secrets the client presented as its credential (Authorization, API-token headers, SMTP AUTH)."""
     target: str | None = None
     """The HTTP request target (path and query) for HTTP flows and the API submissions they carried."""
+    derived: bool = False
+    """Put together from several events (DNS queries reassembled, pieces joined), not sent as one."""
 
 
 def _http_wire(event: HttpExchange) -> bytes:
@@ -102,6 +121,7 @@ def _http(event: HttpExchange, book: AddressBook) -> tuple[Destination, tuple[st
 def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
     """Every flow in the log, in order."""
     book = AddressBook(events)
+    doh = _doh_connections(events)
     http_by_conn: dict[str, HttpExchange] = {}
     for event in events:
         if isinstance(event, HttpExchange):
@@ -109,8 +129,11 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
     for index, event in enumerate(events):
         if isinstance(event, HttpExchange):
             where, presented = _http(event, book)
-            channel = "https" if event.tls else "http"
+            channel = RESOLVER if event.conn_id in doh else "https" if event.tls else "http"
             yield _flow(index, channel, where, _http_wire(event), (), presented, event.target)
+        elif isinstance(event, WebSocketMessage):
+            where = book.destination(event.dst_ip, event.dst_port, (event.sni, event.host), event.ts)
+            yield _flow(index, "wss" if event.tls else "ws", where, event.data, (), (), event.target)
         elif isinstance(event, MailSubmission):
             carrier = http_by_conn.get(event.conn_id)
             roles = [("to", event.to), ("cc", event.cc), ("bcc", event.bcc)]
@@ -135,4 +158,5 @@ def outbound_flows(events: Sequence[Event]) -> Iterator[Flow]:
             where = book.destination(event.dst_ip, event.dst_port, (), event.ts)
             yield _flow(index, event.proto, where, event.data)
         elif isinstance(event, DnsQuery):
-            yield Flow(index, "dns", bare_host(event.qname), event.qname.encode("utf-8", "surrogateescape"))
+            qname = event.qname.encode("utf-8", "surrogateescape")
+            yield Flow(index, dns_channel(event), bare_host(event.qname), qname)

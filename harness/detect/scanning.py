@@ -1,6 +1,7 @@
 """One scan of every outbound flow for every canary, shared by the detectors that need it.
 
-Flows are the per-event flows plus one reassembled flow per DNS parent domain. The scan
+Flows are the per-event flows, the DNS queries reassembled per parent domain, and the pieces each
+host received within one call joined (:mod:`harness.detect.joins`). The scan
 runs once per :class:`Evidence` (memoised), since both leak and egress detection read it.
 """
 
@@ -13,6 +14,7 @@ from harness.detect.base import Evidence
 from harness.detect.dns_reassembly import dns_sessions
 from harness.detect.encodings import CanaryMatcher, Hit
 from harness.detect.flows import Flow, outbound_flows
+from harness.detect.joins import joined_flows
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class ScannedFlow:
     """False when the flow was too costly to decode fully (a token may hide in the rest)."""
 
 
+REASSEMBLED = " (reassembled)"
+"""Suffix of the channel of a flow put back together from DNS queries."""
+
 _cache: weakref.WeakKeyDictionary[Evidence, list[ScannedFlow]] = weakref.WeakKeyDictionary()
 
 
@@ -33,8 +38,11 @@ def all_tokens(evidence: Evidence) -> set[str]:
 
 def _flows(evidence: Evidence) -> list[Flow]:
     sessions = dns_sessions(evidence.events)
-    reassembled = [Flow(s.indices[-1], "dns (reassembled)", s.parent, s.payload) for s in sessions]
-    return [*outbound_flows(evidence.events), *reassembled]
+    reassembled = [
+        Flow(s.indices[-1], f"{s.channel}{REASSEMBLED}", s.parent, s.payload, derived=True) for s in sessions
+    ]
+    single = list(outbound_flows(evidence.events))
+    return [*single, *reassembled, *joined_flows(single, evidence.events)]
 
 
 def scanned_flows(evidence: Evidence) -> list[ScannedFlow]:

