@@ -448,6 +448,8 @@ class ToolCall:
     """Hosts named by URL arguments."""
     surface: str = "tool"
     """``tool``, ``resource``, ``prompt``, or ``sampling`` / ``elicitation`` (answers we gave)."""
+    replay_of: str | None = None
+    """For a replay (the second pass): the call it repeats with arguments of another size."""
 
 
 # --------------------------------------------------------------------------- findings and results

@@ -28,6 +28,7 @@ from harness.capture.nflog import Packet, outbound, read_packets
 from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.ledger import flow_records
+from harness.detect.opaque import replay_candidates
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
 from harness.driver.transports import Connect, HttpServer, relayed, stdio
 from harness.errors import SandboxError
@@ -39,6 +40,7 @@ from harness.model import (
     PhaseStarted,
     Severity,
     TargetSpec,
+    ToolCall,
     event_from_json,
     event_to_json,
 )
@@ -56,6 +58,8 @@ from harness.sandbox.stderr_budget import budgeted
 log = logging.getLogger(__name__)
 
 _SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+_REPLAY_OPTIONS = DriveOptions(init_timeout=30.0, call_timeout=15.0, linger=1.0)
+"""The second pass is a few calls against a server already known to start."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,9 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         )
         try:
             outcome = await driver.run()
+            replays = replay_candidates(_interim_evidence(target, outcome, data, credentials))
+            if replays and outcome.status is AuditStatus.COMPLETED:
+                await _replay(driver, replays, outcome)
         finally:
             host_events += await anyio.to_thread.run_sync(watcher.stop)
     finally:
@@ -228,6 +235,24 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     if (run_dir / "install.log").is_file():
         artifacts["install_log"] = "install.log"
     return _Observed(outcome, events, artifacts, credentials, packets, record)
+
+
+def _interim_evidence(
+    target: TargetSpec, outcome: DriveOutcome, data: Path, credentials: tuple[Credential, ...]
+) -> Evidence:
+    """What the first pass showed so far, for planning the second: gateway and driver events, in order."""
+    events = sorted(_read_gateway_events(data / "gateway.jsonl") + outcome.events, key=lambda e: e.ts)
+    return Evidence(target, tuple(outcome.calls), tuple(events), credentials)
+
+
+async def _replay(driver: Driver, calls: list[ToolCall], outcome: DriveOutcome) -> None:
+    """The second pass: the server is started again (same home) and each call replayed twice with
+    fresh canaries of other sizes; its calls and events join the first pass's as evidence."""
+    log.info("replaying %d call(s) whose traffic no decoder could read", len(calls))
+    again = Driver(driver.connect, driver.stderr_path, driver.canaries, _REPLAY_OPTIONS, driver.exit_code)
+    second = await again.replay(calls)
+    outcome.calls += second.calls
+    outcome.events += second.events
 
 
 async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = AuditOptions()) -> AuditResult:

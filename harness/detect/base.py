@@ -51,6 +51,7 @@ def default_detectors() -> list[Detector]:
     from harness.detect.host import HostBehaviourDetector
     from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
     from harness.detect.mismatch import DestinationMismatchDetector
+    from harness.detect.opaque import OpaqueExfiltrationDetector
     from harness.detect.outputs import OutputInjectionDetector
     from harness.detect.undecoded import UndecodedPayloadDetector
 
@@ -58,6 +59,7 @@ def default_detectors() -> list[Detector]:
         CanaryLeakDetector(),
         ForeignCredentialDetector(),
         DestinationMismatchDetector(),
+        OpaqueExfiltrationDetector(),
         UnexpectedEgressDetector(),
         UndecodedPayloadDetector(),
         ToolPoisoningDetector(),

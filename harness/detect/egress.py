@@ -15,6 +15,7 @@ from harness.detect.canary_leaks import excerpt
 from harness.detect.dns_reassembly import parent_of
 from harness.detect.expected import expectations
 from harness.detect.flows import RESOLVER, is_dns
+from harness.detect.opaque import opaque_leaks
 from harness.detect.scanning import scanned_flows
 from harness.detect.timeline import Timeline
 from harness.model import Confidence, Finding, Severity
@@ -28,7 +29,7 @@ class UnexpectedEgressDetector:
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         expect = expectations(evidence)
         scanned = scanned_flows(evidence)
-        leaking = {s.flow.host for s in scanned if s.hits}
+        leaking = {s.flow.host for s in scanned if s.hits} | {leak.host for leak in opaque_leaks(evidence)}
         dns_parents = {parent_of(s.flow.host) for s in scanned if s.hits and s.flow.channel.startswith("dns")}
         timeline = Timeline(evidence.events)
         reported: set[str] = set()

@@ -13,11 +13,12 @@ it ends the drive early with a status and reason, never with an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from pydantic import BaseModel
 
 from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
+from harness.driver.replay import LONG, SHORT, replay_arguments
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
 from harness.driver.transports import Connect
 from harness.errors import HarnessError
@@ -105,6 +107,16 @@ _COMPLAINT = re.compile(r"error|required|missing|not set|must be|invalid|cannot|
 _ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def _stderr_reason(path: Path) -> str:
     """The line of the server's stderr that says why it stopped (not a stack frame or the runtime's
     version banner), with a hint when it names an environment variable the server wanted."""
@@ -150,7 +162,32 @@ class Driver:
 
     async def run(self) -> DriveOutcome:
         self._record(PhaseStarted(ts=time.time(), phase="startup"))
-        with self.stderr_path.open("w", encoding="utf-8") as errlog:
+        return await self._session(self._exercise)
+
+    async def replay(self, calls: Sequence[ToolCall]) -> DriveOutcome:
+        """The second pass: each call again, short then long (:mod:`harness.driver.replay`)."""
+        self._record(PhaseStarted(ts=time.time(), phase="replay"))
+        return await self._session(functools.partial(self._replay, calls))
+
+    async def _replay(self, calls: Sequence[ToolCall], session: ClientSession) -> None:
+        for original in calls:
+            for size in (SHORT, LONG):
+                before = len(self.canaries.tokens)
+                arguments = replay_arguments(original.arguments, original.canaries, self.canaries, size)
+                domains = {r.rsplit("@", 1)[-1] for r in original.expected_recipients}
+                planted = Planted(
+                    {v.lower() for v in _strings(arguments) if "@" in v and v.rsplit("@", 1)[-1] in domains},
+                    set(original.expected_hosts),
+                )
+                call = self._plan(
+                    f"{original.call_id}-{size}", original.tool, arguments, before, planted, "tool"
+                )
+                call = dataclasses.replace(call, replay_of=original.call_id)
+                await self._send(call, functools.partial(session.call_tool, call.tool, call.arguments))
+        await anyio.sleep(self.options.linger)
+
+    async def _session(self, work: Callable[[ClientSession], Awaitable[None]]) -> DriveOutcome:
+        with self.stderr_path.open("a", encoding="utf-8") as errlog:
             try:
                 async with self.connect(errlog) as (read, write):
                     session = ClientSession(
@@ -163,7 +200,7 @@ class Driver:
                     )
                     async with session:
                         if await self._initialize(session):
-                            await self._exercise(session)
+                            await work(session)
             except Exception as exc:  # stage boundary: the server broke the transport
                 log.debug("drive ended by %r", exc)
                 self._fail(AuditStatus.TARGET_ERROR, self._why_ended(exc))
