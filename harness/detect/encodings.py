@@ -5,10 +5,10 @@ gzip, zlib, raw deflate, brotli and zip entries, nested up to a few layers.
 
 Two passes per layer keep the cost linear in the captured bytes:
 
-1. *Direct*: one Aho-Corasick automaton over every token's plain, reversed, rotated, UTF-16, hex,
-   base32 (five alignments) and base64/base64url (three alignments) renderings, run only over
-   spans of the characters those renderings use (found at C speed), so an encoding the peel
-   below misses is still caught wherever it is a fixed function of the token. An unaligned
+1. *Direct*: every token's plain, reversed, rotated, UTF-16, hex, base32 (five alignments) and
+   base64/base64url (three alignments) renderings, looked for a whole layer at a time by their
+   eight-byte fingerprints (:mod:`harness.detect.prefix_index`, numpy) and compared whole, so an
+   encoding the peel below misses is still caught wherever it is a fixed function of the token. An unaligned
    base32/base64 rendering pins only the middle of the token, so such a match counts only once
    the surrounding block decodes to the whole token: near-miss tokens never match.
 2. *Peel*: regions that look encoded (long base64/hex/base32/base85 runs, escapes and byte lists,
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import quopri
 import re
 from collections import Counter
@@ -37,9 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-import ahocorasick_rs
-
 from harness.detect.decompress import MAX_LAYER, Budget, body_start, stream_at, streams
+from harness.detect.prefix_index import PrefixIndex
 
 MAX_DEPTH = 4
 _BUDGET_FACTOR = 4
@@ -167,17 +165,19 @@ def _forms(token: str) -> Iterator[tuple[str, _Form]]:
 
 
 class _Automaton:
-    """Every rendering of every token in one Aho-Corasick automaton over lower-cased bytes."""
+    """Every rendering of every token, lower-cased, found by its fingerprint and compared whole."""
 
     def __init__(self, forms: dict[str, list[_Form]]) -> None:
-        keys = list(forms)
-        self._search = ahocorasick_rs.BytesAhoCorasick([key.encode("latin-1") for key in keys])
-        self.found = [(len(key), tuple(forms[key])) for key in keys]
+        self._keys = [key.encode("latin-1") for key in forms]
+        self._index = PrefixIndex(self._keys)
+        self.found = list(forms.values())
 
-    def matches(self, text: bytes) -> list[tuple[int, int, int]]:
+    def matches(self, text: bytes) -> Iterator[tuple[int, int, int]]:
         """(rendering index, start, end) of every rendering in ``text``, overlaps included."""
-        found: list[tuple[int, int, int]] = self._search.find_matches_as_indexes(text, overlapping=True)
-        return found
+        for start, index in self._index.starts(text):
+            key = self._keys[index]
+            if text.startswith(key, start):
+                yield index, start, start + len(key)
 
 
 def _automaton(tokens: Iterable[str]) -> _Automaton | None:
@@ -502,26 +502,10 @@ class CanaryMatcher:
     def _direct(
         self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
-        """One automaton pass over the runs a rendering could sit in, lower-cased and joined by blanks."""
+        """One pass over the layer, lower-cased with every byte no rendering uses blanked."""
         assert self._automaton is not None
-        spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
-        if not spans:
-            return
-        text = data.translate(_DIRECT_TEXT)
-        covered = sum(end - start for start, end in spans)
-        if covered < len(data) // 2:  # mostly binary: search only the runs, and map offsets back
-            offsets, pieces, at = [], [], 0
-            for start, end in spans:
-                offsets.append((at, start))
-                pieces.append(text[start:end])
-                at += end - start + 1
-            text, shift = b" ".join(pieces), offsets
-        else:
-            shift = [(0, 0)]
-        for index, at, end in self._automaton.matches(text):
-            base, origin = shift[bisect.bisect_right(shift, (at, len(data))) - 1]
-            at, end = at - base + origin, end - base + origin
-            for form in self._automaton.found[index][1]:
+        for index, at, end in self._automaton.matches(data.translate(_DIRECT_TEXT)):
+            for form in self._automaton.found[index]:
                 if not _verified(data, at, end, form):
                     continue
                 full = (*chain, form.step) if form.step else chain
