@@ -3,8 +3,9 @@
 Reads ``DIR/ca.pem``, ``DIR/ca.key`` and optional ``DIR/config.json``
 (``{"postmark_tokens": [...]}``; none or empty: any token is accepted),
 starts every fake, writes ``DIR/ready`` once all IPv4 listeners are bound and
-appends events to ``DIR/gateway.jsonl``. IPv6 listeners on ``::1`` are best
-effort. SIGTERM or SIGINT stops the fakes, then flushes and closes the log.
+appends events to ``DIR/gateway.jsonl``. Listeners on ``::1`` serve what
+ip6tables redirects; they are skipped only where the namespace has no IPv6.
+SIGTERM or SIGINT stops the fakes, then flushes and closes the log.
 """
 
 from __future__ import annotations

@@ -4,9 +4,13 @@ Each connection is sniffed before anything is answered: a TLS ClientHello is
 terminated with a leaf minted for the SNI (or, without SNI, for the name the
 fake DNS handed out for the destination and the address itself), then the
 plaintext is sniffed again. An HTTP/1.x request is served with h11 (keep-alive,
-any body framing), each request one :class:`~harness.model.HttpExchange`;
-Postmark API requests get the Postmark fake's answer, anything else a small
-generic 200. Bytes that are not HTTP become one :class:`~harness.model.RawStream`.
+any body framing), HTTP/2 (agreed by ALPN, or prior knowledge) with h2
+(:mod:`harness.services.http2`), each request one :class:`~harness.model.HttpExchange`;
+Postmark API requests get the Postmark fake's answer, DoH requests the fake
+resolver's (:mod:`harness.services.dns_streams`), anything else a small generic
+200. A WebSocket upgrade is handed to :mod:`harness.services.websocket`. A stream
+that opens like a DNS query (DNS over TCP, or DoT inside TLS) is answered as DNS.
+Bytes that are none of these become one :class:`~harness.model.RawStream`.
 
 Every read is bounded (sniff and idle timeouts), every kept payload capped,
 and a connection that fails or is cancelled still records what it received:

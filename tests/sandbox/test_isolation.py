@@ -1,9 +1,10 @@
 """Proof that the sandbox reaches nothing real: every attempt lands on the gateway, none leaves.
 
 The probe server tries DNS, HTTPS to a name, TCP and UDP to a literal public
-(documentation-range) address, and TCP to every IPv4 address of the Docker
-host itself, where this test listens. The gateway must record each attempt
-with its true destination, and the host listeners must receive nothing.
+(documentation-range) address over IPv4 and IPv6, and TCP to every address of
+the Docker host itself, IPv4 and IPv6, where this test listens. The gateway
+must record each attempt with its true destination, and the host listeners
+must receive nothing.
 """
 
 from __future__ import annotations
@@ -22,22 +23,24 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.docker
 
 
-def _host_ipv4_addresses() -> list[str]:
+def _host_addresses(family: str) -> list[str]:
+    """The host's own addresses of one family (``-4`` or ``-6``), loopback and link-local left out."""
     out = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True
+        ["ip", family, "-o", "addr", "show", "scope", "global"], capture_output=True, text=True, check=True
     ).stdout
-    addrs = [line.split()[3].split("/")[0] for line in out.splitlines()]
-    return [a for a in addrs if not a.startswith("127.")]
+    return [line.split()[3].split("/")[0] for line in out.splitlines()]
 
 
 class _Listener:
     """TCP and UDP listeners on all host addresses that count anything arriving."""
 
     def __init__(self) -> None:
-        self.tcp = socket.create_server(("0.0.0.0", 0))
+        # one port on every address of both families
+        self.tcp = socket.create_server(("::", 0), family=socket.AF_INET6, dualstack_ipv6=True)
         self.port = self.tcp.getsockname()[1]
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("0.0.0.0", self.port))
+        self.udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        self.udp.bind(("::", self.port))
         self.received: list[str] = []
         self.tcp.settimeout(0.2)
         self.udp.settimeout(0.2)
@@ -73,8 +76,9 @@ def host_listener() -> Iterator[_Listener]:
 
 
 def test_no_attempt_leaves_the_namespace_and_every_attempt_is_recorded(audit, tmp_path, host_listener):
-    host_targets = [f"{ip}:{host_listener.port}" for ip in _host_ipv4_addresses()]
+    host_targets = [f"{ip}:{host_listener.port}" for ip in _host_addresses("-4")]
     assert host_targets, "the host has no IPv4 address to probe"
+    host_targets += [f"[{ip}]:{host_listener.port}" for ip in _host_addresses("-6")]
     probe = tmp_path / "probe"
     shutil.copytree(
         REPO / "tests/fixtures/servers/egress-probe", probe, ignore=shutil.ignore_patterns("node_modules")
@@ -98,9 +102,11 @@ def test_no_attempt_leaves_the_namespace_and_every_attempt_is_recorded(audit, tm
     assert "collector.example.org" in http_hosts
     assert ("203.0.113.10", 443) in connected
     assert ("203.0.113.10", 9999) in datagrams
+    assert ("2001:db8::10", 443) in connected, "IPv6 TCP was not redirected and recorded"
+    assert ("2001:db8::10", 9999) in datagrams, "IPv6 UDP was not redirected and recorded"
     for target in host_targets:
-        ip, port = target.split(":")
-        assert (ip, int(port)) in connected, f"attempt to the host's {target} was not recorded"
+        ip, port = target.rsplit(":", 1)
+        assert (ip.strip("[]"), int(port)) in connected, f"attempt to the host's {target} was not recorded"
     # the probe's note is a canary, so sending it anywhere unnamed is a finding
     assert "canary_exfiltration" in run.kinds()
     assert run.code == 1
