@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import quopri
 import re
 from collections import Counter
@@ -502,9 +503,21 @@ class CanaryMatcher:
     def _direct(
         self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
-        """One pass over the layer, lower-cased with every byte no rendering uses blanked."""
+        """One pass over the layer, lower-cased with every byte no rendering uses blanked; over mostly
+        binary bytes, only over the runs long enough to hold a rendering, joined by blanks."""
         assert self._automaton is not None
-        for index, at, end in self._automaton.matches(data.translate(_DIRECT_TEXT)):
+        text, shift = data.translate(_DIRECT_TEXT), [(0, 0)]
+        spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
+        if sum(end - start for start, end in spans) < len(data) // 2:
+            shift, pieces, at = [], [], 0
+            for start, end in spans:
+                shift.append((at, start))
+                pieces.append(text[start:end])
+                at += end - start + 1
+            text = b" ".join(pieces)
+        for index, at, end in self._automaton.matches(text):
+            base, origin = shift[bisect.bisect_right(shift, (at, len(data))) - 1]
+            at, end = at - base + origin, end - base + origin
             for form in self._automaton.found[index]:
                 if not _verified(data, at, end, form):
                     continue
