@@ -24,7 +24,7 @@ _WORDS = ("ledger", "north", "quarter", "parcel", "summit", "harbor", "invoice",
 
 def _padding(size: int) -> str:
     words: list[str] = []
-    while sum(len(w) + 1 for w in words) < size:
+    while sum(len(w) + 1 for w in words) <= size:
         words.append(secrets.choice(_WORDS) + secrets.token_hex(2))
     return " ".join(words)[:size]
 
