@@ -34,20 +34,24 @@ class HostBehaviourDetector:
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         timeline = Timeline(evidence.events)
+        commands: dict[int, str] = {}
         for index, event in enumerate(evidence.events):
             moment = timeline.at(event.ts)
             if isinstance(event, ProcessStart):
+                parent = commands.get(event.ppid) or "the server: " + " ".join(evidence.target.command)
+                commands[event.pid] = event.command
                 yield Finding(
                     kind="process_spawn",
                     severity=Severity.MEDIUM,
-                    title=f"The server started a process {moment.label}: {event.command[:120]}",
+                    title=f"The server ran {event.command[:120]!r} {moment.label}",
                     call_id=moment.call_id,
                     phase=moment.outside_call,
                     tool=moment.tool,
                     canary=None,
-                    destination="local process",
+                    destination=_program(event.command),
                     channel="exec",
-                    evidence=event.command[:1000],
+                    evidence=f"command line: {event.command[:1000]}\n"
+                    f"started by (pid {event.ppid}): {parent[:300]}",
                     event_index=index,
                 )
             elif isinstance(event, FileWritten) and _PERSISTENCE.search(event.path):
@@ -107,6 +111,11 @@ def _budget_reached(event: BudgetReached, index: int) -> Finding:
         event_index=index,
         confidence=Confidence.MEDIUM,
     )
+
+
+def _program(command: str) -> str:
+    """The program a command line runs (its first word), or the whole note when it is one of ours."""
+    return command if command.startswith(("(", "[")) else command.split(" ", 1)[0][:200]
 
 
 def _resource_abuse(usage: ResourceUsage, index: int) -> Iterator[Finding]:

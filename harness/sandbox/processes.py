@@ -13,7 +13,8 @@ interval. So processes are watched with the first of three strategies this host 
    not always. A process already gone by then is still reported, by its short name from
    ``/proc/<pid>/comm`` in brackets as ``ps`` shows it (``[true]``), or, once reaped,
    as :data:`GONE`. A child that never execs is reported when it exits, with its parent's
-   command. Processes running when watching begins are read from the cgroup.
+   command marked by :func:`forked`. Processes running when watching begins are read from
+   the cgroup.
 2. **The container's cgroup process list**, read from the host's ``/sys/fs/cgroup`` every
    10 ms, with ``/proc/<pid>`` for the command line and parent. Misses what lives under
    about 10 ms.
@@ -22,7 +23,9 @@ interval. So processes are watched with the first of three strategies this host 
 
 Each way, a process is a :class:`ProcessStart` with its host PID and parent PID, and is
 reported again when it replaces its program (exec) or, when polling, its command line
-changes. The server's main process itself is never reported. Memory comes from the
+changes; a polled child still showing its parent's command line (forked, not yet exec'd) waits
+for the next snapshot, so the command it executes is what is reported. The server's main
+process itself is never reported. Memory comes from the
 engine every second, on a second thread. The watcher only reads: it never enters the
 container, and nothing it does is visible from inside.
 """
@@ -51,6 +54,13 @@ log = logging.getLogger(__name__)
 
 GONE = "(exited before its command line could be read)"
 """Command reported for a process that was reaped before ``/proc`` could be read."""
+
+
+def forked(parent_command: str) -> str:
+    """The command reported for a child seen running no program of its own: its parent's command
+    line, marked so, so that it is never mistaken for a command the child executed."""
+    return f"(fork with no exec seen, running its parent's program) {parent_command}"
+
 
 _TOP_INTERVAL = 0.1
 _CGROUP_INTERVAL = 0.01
@@ -340,14 +350,14 @@ class ProcessWatcher:
         finally:
             for pid, proc in self._procs.items():  # forked children still running their parent's code
                 if not proc.reported:
-                    self._emit(proc.ts, pid, proc.ppid, proc.command)
+                    self._emit(proc.ts, pid, proc.ppid, forked(proc.command))
 
     def _on_event(self, event: ProcEvent, main: int, to_wall: float) -> None:
         """Follow the main process's descendants; report each program they run.
 
         A fork is remembered, not reported: the child usually execs at once, and it is
         the program it execs that matters. A child that never execs is reported when it
-        exits (or at stop) with its parent's command.
+        exits (or at stop) with its parent's command, marked by :func:`forked`.
         """
         procs = self._procs
         if event.what == PROC_EVENT_FORK:
@@ -364,7 +374,7 @@ class ProcessWatcher:
         elif event.what == PROC_EVENT_EXIT and event.pid == event.tgid and event.tgid in procs:
             proc = procs.pop(event.tgid)
             if not proc.reported:
-                self._emit(proc.ts, event.tgid, proc.ppid, proc.command)
+                self._emit(proc.ts, event.tgid, proc.ppid, forked(proc.command))
 
     def _resync(self, main: int, procs: Path | None) -> None:
         """Adopt processes already in the container (at start, or after lost events); forget dead ones."""
@@ -379,7 +389,7 @@ class ProcessWatcher:
             if pid not in alive and pid != main:
                 proc = self._procs.pop(pid)
                 if not proc.reported:
-                    self._emit(proc.ts, pid, proc.ppid, proc.command)
+                    self._emit(proc.ts, pid, proc.ppid, forked(proc.command))
         for pid in alive - self._procs.keys():
             proc = self._procs[pid] = _Proc(_ppid(pid), _describe(pid), time.time(), True)
             self._emit(proc.ts, pid, proc.ppid, proc.command)
@@ -388,9 +398,15 @@ class ProcessWatcher:
     # ------------------------------------------------------------------ 2 and 3. polling
 
     def _poll(self, main: int, snapshot: Callable[[], list[_Row] | None], interval: float, name: str) -> None:
-        """Report each process that appears in a snapshot, and again when its command line changes."""
+        """Report each process that appears in a snapshot, and again when its command line changes.
+
+        A child that still shows its parent's command line has forked but not yet exec'd: it is
+        held back until a snapshot shows the program it runs, or reported (marked by
+        :func:`forked`) when it ends or watching stops without one.
+        """
         self.strategy = name
-        known: dict[int, str] = {}
+        known: dict[int, str] = {main: _describe(main)}
+        held: dict[int, tuple[float, int, str]] = {}
         while not self._stop.wait(interval):
             try:
                 rows = snapshot()
@@ -402,15 +418,24 @@ class ProcessWatcher:
             if rows is None:
                 continue
             self._pids_peak = max(self._pids_peak, len(rows))
-            current: dict[int, str] = {}
+            current: dict[int, str] = {main: known[main]}
             for pid, command, ppid in rows:
                 if pid == main:
                     continue
                 previous = known.get(pid)
                 current[pid] = seen = command or previous or _describe(pid)
-                if seen != previous:
-                    self._emit(time.time(), pid, _ppid(pid) if ppid is None else ppid, seen)
+                parent = _ppid(pid) if ppid is None else ppid
+                if previous is None and seen == known.get(parent, current.get(parent)):
+                    held[pid] = (time.time(), parent, seen)
+                elif seen != previous:
+                    held.pop(pid, None)
+                    self._emit(time.time(), pid, parent, seen)
+            for pid in [p for p in held if p not in current]:
+                ts, parent, command = held.pop(pid)
+                self._emit(ts, pid, parent, forked(command))
             known = current
+        for pid, (ts, parent, command) in held.items():
+            self._emit(ts, pid, parent, forked(command))
 
     def _top_rows(self) -> list[_Row]:
         top: dict[str, Any] = self.container.top(ps_args="-o pid,ppid,args")

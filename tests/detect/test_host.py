@@ -47,3 +47,16 @@ def test_every_budget_reached_is_its_own_resource_abuse_finding_saying_what_was_
     assert (capture.kind, capture.destination) == ("resource_abuse", "packet capture")
     assert "64 MiB" in capture.title and "9000 packets" in capture.title
     assert stderr.destination == "stderr" and "2000000000 bytes" in stderr.evidence
+
+
+def test_a_spawned_process_shows_the_command_it_ran_and_the_command_that_started_it():
+    events = [
+        ProcessStart(1.0, 900, 800, "/bin/sh -c touch /home/node/.marker"),
+        ProcessStart(1.1, 901, 900, "touch /home/node/.marker"),
+    ]
+    shell, touch = _run(events)
+    assert shell.destination == "/bin/sh" and "touch /home/node/.marker" in shell.title
+    assert "started by (pid 800): the server: node index.js" in shell.evidence
+    assert touch.destination == "touch"
+    assert "command line: touch /home/node/.marker" in touch.evidence
+    assert "started by (pid 900): /bin/sh -c touch /home/node/.marker" in touch.evidence

@@ -93,7 +93,7 @@ def test_cgroup_procs_candidates_for_v1_v2_and_hybrid_hosts() -> None:
     assert cgroup_procs_candidates("0::/user.slice/session-1.scope\n", _ID) == []
 
 
-def test_descendants_are_followed_and_a_child_that_never_execs_is_reported_with_its_parents_command() -> None:
+def test_descendants_are_followed_and_a_child_that_never_execs_is_reported_as_a_fork_of_its_parent() -> None:
     watcher = ProcessWatcher(None, None, None)  # type: ignore[arg-type]  # never touches the engine here
     main, me = 100, os.getpid()  # the exec'd process must exist for its command line to be read
     watcher._procs = {main: processes._Proc(0, "node server.js", 0.0, True)}
@@ -111,10 +111,38 @@ def test_descendants_are_followed_and_a_child_that_never_execs_is_reported_with_
         watcher._on_event(event, main, 0.0)
     assert watcher._events == [
         ProcessStart(1.1, me, main, " ".join(Path(f"/proc/{me}/cmdline").read_text().split("\0")).strip()),
-        ProcessStart(1.2, 102, main, "node server.js"),
+        ProcessStart(1.2, 102, main, processes.forked("node server.js")),
     ]
     assert set(watcher._procs) == {main, me}
     assert watcher._pids_peak == 3
+
+
+def test_a_polled_fork_is_reported_by_the_program_it_executes_not_by_its_parents_command_line() -> None:
+    watcher = ProcessWatcher(None, None, None)  # type: ignore[arg-type]  # never touches the engine here
+    main = os.getpid()  # its command line is read from /proc
+    server = processes._describe(main)
+    snapshots = iter(
+        [
+            [(201, server, main)],  # forked, not yet exec'd: still the server's command line
+            [(201, "touch /home/node/.marker", main)],  # the program it executed
+            [(202, server, main)],  # a fork that never execs ...
+            [],  # ... and ends
+            [(203, server, main)],  # one still running when watching stops
+        ]
+    )
+
+    def snapshot() -> list[Any] | None:
+        rows = next(snapshots, None)
+        if rows is None:
+            watcher._stop.set()
+        return rows
+
+    watcher._poll(main, snapshot, 0.0, "cgroup")
+    assert [(e.pid, e.command) for e in watcher._events] == [
+        (201, "touch /home/node/.marker"),
+        (202, processes.forked(server)),
+        (203, processes.forked(server)),
+    ]
 
 
 # ------------------------------------------------------------------ real containers
