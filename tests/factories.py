@@ -119,8 +119,10 @@ def resolving(events: list[Event]) -> list[Event]:
     return [*events, *(dns(host, ip, ts=0.0) for host, ip in sorted(answers))]
 
 
-def listing(surface: str, items: list[dict[str, Any]], trigger: str = "initial", ts: float = 0.2) -> Listing:
-    return Listing(ts=ts, surface=surface, items=tuple(items), trigger=trigger)
+def listing(
+    surface: str, items: list[dict[str, Any]], trigger: str = "initial", ts: float = 0.2, launch: int = 1
+) -> Listing:
+    return Listing(ts=ts, surface=surface, items=tuple(items), trigger=trigger, launch=launch)
 
 
 def started(call_id: str, tool: str, ts: float) -> ToolCallStarted:

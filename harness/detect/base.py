@@ -49,6 +49,7 @@ def default_detectors() -> list[Detector]:
     from harness.detect.canary_leaks import CanaryLeakDetector
     from harness.detect.egress import UnexpectedEgressDetector
     from harness.detect.host import HostBehaviourDetector
+    from harness.detect.launches import LaunchChangeDetector
     from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
     from harness.detect.mismatch import DestinationMismatchDetector
     from harness.detect.opaque import OpaqueExfiltrationDetector
@@ -64,6 +65,7 @@ def default_detectors() -> list[Detector]:
         UndecodedPayloadDetector(),
         ToolPoisoningDetector(),
         DefinitionChangeDetector(),
+        LaunchChangeDetector(),
         OutputInjectionDetector(),
         HostBehaviourDetector(),
     ]

@@ -1,7 +1,10 @@
-"""Metadata attacks: definitions that steer the model, and definitions that change after first sight.
+"""Metadata attacks: definitions whose text steers the model, and definitions that change after
+first sight within one launch of the server.
 
-Reads the ``Listing`` events (every listing of tools, resources, templates and
-prompts, first and later) and the server's own instructions.
+Reads the ``Listing`` events (every listing of tools, resources, templates and prompts, first
+and later, and the server's own ``instructions`` and identity as surface ``server``). Each text
+a client shows the model is judged by :func:`harness.detect.instructions.judge`; a finding
+shows the sentences, what they ask for and where they point, and keeps the whole text.
 """
 
 from __future__ import annotations
@@ -12,83 +15,100 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.detect.base import Evidence
-from harness.detect.instructions import MAX_DESCRIPTION, instruction_signals, is_injection
+from harness.detect.instructions import Judgement, judge
+from harness.detect.model_text import definition_texts, kind_of, own_names
 from harness.model import Confidence, Finding, Listing, Severity
 
+MAX_DETAIL = 20_000
+"""Characters of an offending text kept in a finding's detail."""
 
-def _text_of(item: dict[str, Any]) -> str:
-    """Everything in a definition the model reads: names, titles, descriptions, schema text."""
-    return json.dumps(item, ensure_ascii=False)
+_ORDER = list(Severity)
+
+
+def worst(judged: list[tuple[str, str, Judgement]]) -> tuple[str, str, Judgement] | None:
+    """The most severe of several judged texts (the first among equals)."""
+    return max(judged, key=lambda j: _ORDER.index(j[2].severity), default=None)
+
+
+def full_text(where: str, text: str) -> str:
+    """The offending text whole (bounded), for the finding's detail."""
+    cut = f"\n[... {len(text) - MAX_DETAIL} more characters]" if len(text) > MAX_DETAIL else ""
+    return f"{where}:\n{text[:MAX_DETAIL]}{cut}"
 
 
 class ToolPoisoningDetector:
     name = "tool_poisoning"
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
-        seen: set[tuple[str, str]] = set()
-        for index, event in enumerate(evidence.events):
-            if not isinstance(event, Listing):
-                continue
+        listings = [(i, e) for i, e in enumerate(evidence.events) if isinstance(e, Listing)]
+        own = own_names(e for _, e in listings)
+        seen: set[tuple[str, str, str]] = set()
+        for index, event in listings:
             for item in event.items:
-                name = str(item.get("name") or item.get("uri") or "?")
-                finding = self._judge(event.surface, name, item, index)
-                if finding is not None and (event.surface, finding.evidence) not in seen:
-                    seen.add((event.surface, finding.evidence))
-                    yield finding
+                name = str(item.get("name") or item.get("uri") or item.get("uriTemplate") or "?")
+                fresh = [
+                    (where, text)
+                    for where, text in definition_texts(event.surface, item)
+                    if (event.surface, name, text) not in seen
+                ]
+                seen.update((event.surface, name, text) for _, text in fresh)
+                judged = [(w, t, j) for w, t in fresh if (j := judge(t, own)) is not None]
+                found = worst(judged)
+                if found is not None:
+                    yield self._finding(event, name, *found, index)
 
-    def _judge(self, surface: str, name: str, item: dict[str, Any], index: int) -> Finding | None:
-        text = _text_of(item)
-        signals = instruction_signals(text)
-        description = str(item.get("description") or "")
-        if is_injection(signals):
-            severity, why = Severity.HIGH, "; ".join(f"{s.name}: {s.excerpt}" for s in signals)
-        elif len(description) > MAX_DESCRIPTION:
-            severity, why = Severity.LOW, f"description of {len(description)} characters"
-        else:
-            return None
+    def _finding(
+        self, event: Listing, name: str, where: str, text: str, judgement: Judgement, index: int
+    ) -> Finding:
+        kind = kind_of(event.surface)
+        subject = "The server's instructions" if kind == "server" else f"The {kind} '{name}'"
         return Finding(
             kind="tool_poisoning",
-            severity=severity,
-            title=f"The {surface[:-1].replace('_', ' ')} '{name}' carries text aimed at the model",
+            severity=judgement.severity,
+            title=f"{subject} {judgement.reasons[0]}"[:300],
             call_id=None,
             tool=name,
             canary=None,
-            destination=name,
-            channel=f"{surface}/list",
-            evidence=why[:1000],
+            destination=judgement.destination,
+            channel=f"{event.surface}/list" if kind != "server" else "initialize",
+            evidence=f"in the {where}:\n{judgement.summary()}"[:4000],
             event_index=index,
             confidence=Confidence.MEDIUM,
+            detail=full_text(where, text),
         )
 
 
 class DefinitionChangeDetector:
-    """A rug pull: any change to a tool's definition after the client first saw it."""
+    """A rug pull: any change to a tool's definition after the client first saw it in this launch.
+
+    Each launch of the server is compared with itself; across launches see
+    :mod:`harness.detect.launches`.
+    """
 
     name = "tool_definition_changed"
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
-        first: dict[str, dict[str, Any]] = {}
-        reported: set[str] = set()
+        first: dict[int, dict[str, dict[str, Any]]] = {}
+        reported: set[tuple[int, str]] = set()
         for index, event in enumerate(evidence.events):
             if not isinstance(event, Listing) or event.surface != "tools":
                 continue
             current = {str(item.get("name")): item for item in event.items}
-            if event.trigger == "initial":
-                first = current
+            if event.launch not in first:
+                first[event.launch] = current
                 continue
-            for name in sorted(set(first) | set(current)):
-                before, after = first.get(name), current.get(name)
-                if before == after or name in reported:
+            before_all = first[event.launch]
+            for name in sorted(set(before_all) | set(current)):
+                before, after = before_all.get(name), current.get(name)
+                if before == after or (event.launch, name) in reported:
                     continue
-                reported.add(name)
+                reported.add((event.launch, name))
                 yield self._finding(name, before, after, index, event.trigger)
 
     def _finding(
         self, name: str, before: dict[str, Any] | None, after: dict[str, Any] | None, index: int, trigger: str
     ) -> Finding:
-        old = json.dumps(before, indent=2, sort_keys=True).splitlines() if before else []
-        new = json.dumps(after, indent=2, sort_keys=True).splitlines() if after else []
-        diff = "\n".join(difflib.unified_diff(old, new, "first listing", f"listing ({trigger})", lineterm=""))
+        diff = definition_diff(before, after, "first listing", f"listing ({trigger})")
         change = (
             "appeared" if before is None else "disappeared" if after is None else "changed its definition"
         )
@@ -105,3 +125,10 @@ class DefinitionChangeDetector:
             event_index=index,
             detail=diff,
         )
+
+
+def definition_diff(before: dict[str, Any] | None, after: dict[str, Any] | None, old: str, new: str) -> str:
+    """A unified diff of two definitions as sorted, indented JSON."""
+    lines_before = json.dumps(before, indent=2, sort_keys=True).splitlines() if before else []
+    lines_after = json.dumps(after, indent=2, sort_keys=True).splitlines() if after else []
+    return "\n".join(difflib.unified_diff(lines_before, lines_after, old, new, lineterm=""))

@@ -236,6 +236,8 @@ class Driver:
         self.outcome.server_info = _dump(result.server_info)
         if result.instructions:
             self.outcome.server_info["instructions"] = result.instructions
+        # the server's identity and instructions reach the model too: judged like any definition
+        self._record(Listing(time.time(), "server", (self.outcome.server_info,), "initial"))
         self._capabilities = result.capabilities
         return True
 

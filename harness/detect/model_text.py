@@ -1,0 +1,70 @@
+"""Where model-facing text lives: the fields of each definition a client shows the model, and the
+names a server defines itself.
+
+A client puts a tool's name, title and description, every description and title in its input
+schema, a prompt's arguments' descriptions, a resource's description and the server's
+``instructions`` in front of the model; all of it is judged the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from harness.model import Listing
+
+_KIND = {
+    "tools": "tool",
+    "resources": "resource",
+    "resource_templates": "resource template",
+    "prompts": "prompt",
+    "server": "server",
+}
+_MAX_DEPTH = 12
+
+
+def kind_of(surface: str) -> str:
+    """``tools`` -> ``tool``: the singular a title names."""
+    return _KIND.get(surface, surface)
+
+
+def _schema_texts(schema: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in ("description", "title") and isinstance(value, str):
+                yield f"parameter {path or '(schema)'} {key}", value
+            else:
+                inner = path if key in ("properties", "items", "anyOf", "oneOf", "allOf") else f"{path}.{key}"
+                yield from _schema_texts(value, inner.strip("."), depth + 1)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _schema_texts(value, path, depth + 1)
+
+
+def definition_texts(surface: str, item: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every text of one definition the model reads, as (where it is, text)."""
+    kind = kind_of(surface)
+    for key in ("instructions", "description", "title"):
+        if isinstance(item.get(key), str):
+            yield ("instructions" if key == "instructions" else f"{kind} {key}"), item[key]
+    annotations = item.get("annotations")
+    if isinstance(annotations, dict) and isinstance(annotations.get("title"), str):
+        yield f"{kind} title", annotations["title"]
+    for field in ("inputSchema", "outputSchema"):
+        yield from _schema_texts(item.get(field) or {}, "")
+    for argument in item.get("arguments") or []:
+        if isinstance(argument, dict) and isinstance(argument.get("description"), str):
+            yield f"argument {argument.get('name')} description", argument["description"]
+
+
+def own_names(listings: Iterable[Listing]) -> frozenset[str]:
+    """The tools and prompts the server itself defines: its own names are no shadowing."""
+    return frozenset(
+        str(item["name"])
+        for listing in listings
+        if listing.surface in ("tools", "prompts")
+        for item in listing.items
+        if isinstance(item.get("name"), str)
+    )
