@@ -96,7 +96,7 @@ _TOOLISH = re.compile(
 _TOOL_CONTEXT = re.compile(
     r"\b(?:call|calls|calling|invoke|invoking|use|using|run|running|via|through)\s+(?:the\s+)?[`'\"]?$", re.I
 )
-_TOOL_AFTER = re.compile(r"^[`'\"]?\s*(?:tool|function|command|server|endpoint)\b", re.I)
+_TOOL_AFTER = re.compile(r"^[`'\"]?\s*(?:tools?|functions?|commands?|servers?|endpoints?)\b", re.I)
 
 
 def tool_names(text: str, own: frozenset[str] = frozenset()) -> list[str]:
