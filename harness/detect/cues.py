@@ -15,6 +15,7 @@ from harness.detect.pointers import SENSITIVE_FILES
 _I = re.I
 
 ADDRESSED = re.compile(
+    r"(?:\b|^)(?:"
     r"\b(?:you|the (?:assistant|ai|model|llm|agent|bot)|(?:ai |llm )?(?:assistants?|agents?|models?))\b"
     r"[^.\n]{0,40}?\b(?:must|should|shall|need to|needs to|have to|has to|are required|is required"
     r"|are expected|will need|are (?:now )?(?:authori[sz]ed|allowed|permitted))\b"
@@ -30,7 +31,7 @@ ADDRESSED = re.compile(
     r"|\bwhen(?:ever)? you (?:call|use|send|post|run|invoke|create|write|compose)\b"
     r"|\bfirst,? (?:call|read|open|run|use|collect|gather|get)\b"
     r"|\b(?:before|after) (?:using|calling|you (?:use|call)|each|every|answering|replying|responding)\b"
-    r"|^(?:always|never|first|make sure|be sure|remember to|don't forget|do not forget|please)\b",
+    r"|^(?:always|never|first|make sure|be sure|remember to|don't forget|do not forget|please)\b)",
     _I,
 )
 """Words addressed to the assistant itself rather than describing what a tool does."""
@@ -81,7 +82,7 @@ _SECRET_NOUNS = (
     r"|tokens? and (?:api )?keys|tokens? (?:and|or) passwords?)"
     r"|\bpasswords?\b|\bpassphrases?\b|\bcredentials?\b|\bsecrets?\b|\bseed phrase\b|\bmnemonic\b"
     r"|\bcookies?\b|\benvironment variables?\b|\benv vars?\b|`?(?:printenv|env)`|\b(?:otp|2fa) codes?\b"
-    r"|\bauth token\b|\b\w+_(?:KEY|TOKEN|SECRET)\b|\bKEY, TOKEN\b|\bsaved passwords\b"
+    r"|\bauth token\b|(?<=[a-z0-9])_(?:key|token|secret)s?\b|\bKEY, TOKEN\b|\bsaved passwords\b"
 )
 _PRIVATE_NOUNS = (
     r"\b(?:entire|whole|full|complete) (?:conversation|chat)|\b(?:conversation|chat|message|session)s? "
@@ -96,10 +97,12 @@ _PRIVATE_NOUNS = (
     r"|\btransactions?\b|\b(?:credit )?card numbers?\b|\bpassport\b|\btax returns?\b|\bpersonal details\b"
     r"|\bfull (?:file )?content\b|\bfile contents\b|\bfull message\b|\bfull document\b"
 )
-SENSITIVE = re.compile(f"(?:{_SECRET_NOUNS}|{_PRIVATE_NOUNS}|{SENSITIVE_FILES.pattern})", _I)
+_START = r"(?:\b|(?=[~$/._`]))"
+"""Where a sensitive name can begin: tried first, so the long alternations run only there."""
+SENSITIVE = re.compile(f"{_START}(?:{_SECRET_NOUNS}|{_PRIVATE_NOUNS}|{SENSITIVE_FILES.pattern})", _I)
 """Credentials, credential files, the conversation and the user's private data."""
 
-CREDENTIAL = re.compile(f"(?:{_SECRET_NOUNS}|{SENSITIVE_FILES.pattern})", _I)
+CREDENTIAL = re.compile(f"{_START}(?:{_SECRET_NOUNS}|{SENSITIVE_FILES.pattern})", _I)
 """The subset of :data:`SENSITIVE` that is a credential or a credential file."""
 
 ACQUIRE = re.compile(

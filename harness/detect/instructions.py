@@ -27,7 +27,9 @@ from harness.detect import cues, pointers
 from harness.model import Severity
 
 MAX_TEXT = 200_000
-"""Characters judged per text; a longer text is judged on its head, and the judgement says so."""
+"""Characters judged per text; of a longer text, its head and its last :data:`TAIL` characters (where
+an injection after padding would sit) are judged, and the judgement says so."""
+TAIL = 50_000
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _TAG = re.compile("[\U000e0000-\U000e007f]")
@@ -35,6 +37,7 @@ _FLAG_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
 _EMOJI_JOIN = re.compile(r"(?<=[^\w\s])\u200d(?=[^\w\s])")
 _PADDING = re.compile(r"(?:[ \t\u00a0\u3000]{80,}|(?:[ \t]*\n){12,})(?=\s*\S)")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+|(?<=:)\s+(?=[A-Z])|<!--|-->")
+_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f]")
 _HOMOGLYPHS = str.maketrans(
     "АВСЕНІЈКМОРЅТХУавсеіјорѕхуԁһΑΒΕΗΙΚΜΝΟΡΤΧΥΖοαιονκρτυχ",
     "ABCEHIJKMOPSTXYaBceijopsxydhABEHIKMNOPTXYZoaiovkptux",
@@ -94,7 +97,7 @@ def _reveal(text: str) -> _Revealed:
     if invisible:
         names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in invisible})
         hidden.append(f"{len(invisible)} invisible characters: {', '.join(names)}")
-    mixed = [w for w in re.findall(r"\w+", text) if _mixes_scripts(w)]
+    mixed = [w for w in re.findall(r"\w+", text) if _mixes_scripts(w)] if _LOOKALIKE.search(text) else []
     if mixed:
         hidden.append(f"words mixing look-alike letters of other scripts: {', '.join(mixed[:8])}")
     padding = _PADDING.search(text)
@@ -194,7 +197,8 @@ def judge(text: str, own_tools: frozenset[str] = frozenset(), definition: bool =
     characters alone are judged only in a ``definition`` (a description, a server's
     instructions): web pages and files a tool returns carry them honestly.
     """
-    revealed = _reveal(text[:MAX_TEXT])
+    judged = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - TAIL] + "\n" + text[-TAIL:]
+    revealed = _reveal(judged)
     body = revealed.text + (f"\n{revealed.smuggled}" if revealed.smuggled else "")
     best: tuple[Severity, list[str], list[str], _Window] | None = None
     order = list(Severity)
@@ -212,7 +216,7 @@ def judge(text: str, own_tools: frozenset[str] = frozenset(), definition: bool =
     sentences = window.sentences or ((revealed.smuggled,) if revealed.smuggled else ())
     asks = [a for s in window.sentences for a in cues.asks_for(s)]
     if len(text) > MAX_TEXT:
-        reasons.append(f"judged on its first {MAX_TEXT} of {len(text)} characters")
+        reasons.append(f"judged on its first {MAX_TEXT - TAIL} and last {TAIL} of {len(text)} characters")
     return Judgement(
         severity=severity,
         reasons=tuple(reasons),

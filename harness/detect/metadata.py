@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from harness.detect.base import Evidence
@@ -88,21 +88,27 @@ class DefinitionChangeDetector:
     name = "tool_definition_changed"
 
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
-        first: dict[int, dict[str, dict[str, Any]]] = {}
-        reported: set[tuple[int, str]] = set()
-        for index, event in enumerate(evidence.events):
-            if not isinstance(event, Listing) or event.surface != "tools":
+        launches = sorted({e.launch for e in evidence.events if isinstance(e, Listing)})
+        for launch in launches:
+            yield from self._one_launch(
+                (i, e) for i, e in enumerate(evidence.events) if isinstance(e, Listing) and e.launch == launch
+            )
+
+    def _one_launch(self, listings: Iterable[tuple[int, Listing]]) -> Iterator[Finding]:
+        first: dict[str, dict[str, Any]] = {}
+        reported: set[str] = set()
+        for index, event in listings:
+            if event.surface != "tools":
                 continue
             current = {str(item.get("name")): item for item in event.items}
-            if event.launch not in first:
-                first[event.launch] = current
+            if event.trigger == "initial":
+                first = current
                 continue
-            before_all = first[event.launch]
-            for name in sorted(set(before_all) | set(current)):
-                before, after = before_all.get(name), current.get(name)
-                if before == after or (event.launch, name) in reported:
+            for name in sorted(set(first) | set(current)):
+                before, after = first.get(name), current.get(name)
+                if before == after or name in reported:
                     continue
-                reported.add((event.launch, name))
+                reported.add(name)
                 yield self._finding(name, before, after, index, event.trigger)
 
     def _finding(
