@@ -106,11 +106,12 @@ CREDENTIAL = re.compile(f"{_START}(?:{_SECRET_NOUNS}|{SENSITIVE_FILES.pattern})"
 """The subset of :data:`SENSITIVE` that is a credential or a credential file."""
 
 ACQUIRE = re.compile(
-    r"\b(?:read|reads|open|opens|cat|get|fetch|retrieve|collect|gather|obtain|extract|grab|pull|look (?:for"
-    r"|up)"
-    r"|find|copy|export|dump|access|load|harvest|include|including|pass|provide|attach|fill|put|paste|append"
-    r"|insert|embed|quote|supply|contain|list|summar(?:y|ise|ize)|record|save|store|output of)\b"
-    r"|\bwith (?:the )?(?:path|file|contents?)\b",
+    r"\b(?:read|open|cat|get|fetch|retrieve|collect|gather|obtain|extract|grab|pull|look (?:for|up)|find"
+    r"|cop(?:y|ie)"
+    r"|export|dump|access|load|harvest|includ|pass|provid|attach|fill|put|past|append|insert|embed|quot"
+    r"|suppl(?:y|ie)"
+    r"|contain|list|summar(?:y|ise|ize)|record|sav|stor)(?:e|es|s|ed|d|ing)?\b|\boutput of\b"
+    r"|\bwith (?:the )?(?:path|file|contents?)\b|\b(?:text|contents?) of (?:your|the user'?s?|their)\b",
     _I,
 )
 """Verbs that take data: with a :data:`SENSITIVE` object, a request for it."""
@@ -128,7 +129,8 @@ TRANSMIT = re.compile(
 """Moving data somewhere: a request, a message, a header, a DNS name."""
 
 SMUGGLE = re.compile(
-    r"\b(?:in|into|as|to) (?:the |its |this tool's |an? )?[`'\"]?[\w-]+[`'\"]? ?(?:argument|parameter|param"
+    r"\b(?:in|into|as|to|fill|fill in|populate|set) (?:the |its |this tool's |an? )?[`'\"]?[\w-]+[`'\"]? ?"
+    r"(?:argument|parameter|param"
     r"|field)\b"
     r"|\bas [`'\"][\w-]+[`'\"]|\b(?:this|the) (?:argument|parameter|field|list)\b"
     r"|\b(?:include|put|paste|fill|place|insert)\b[^.\n]{0,60}\bhere\b|^(?:must|should) contain\b"
@@ -157,7 +159,7 @@ SHADOW = re.compile(
     r"\b(?:tools?|servers?|functions?|plugins?|integrations?|connectors?)\b"
     r"|\b(?:from|of|on) (?:the|any|another|other) (?:\w+ ){0,2}server\b|\bserver'?s (?:\w+ )?tool\b"
     r"|\b(?:banking|finance|bank|messaging|mail|email|calendar|payment|wallet|filesystem|database|contacts)"
-    r" (?:server|tool)s?\b|\bmcp servers?\b",
+    r" (?:server|tool)s?\b",
     _I,
 )
 """References to tools and servers other than this one."""
@@ -185,6 +187,14 @@ APPROVAL = re.compile(
 )
 """Claims of the user's consent that the user never gave."""
 
+_REFUSED = re.compile(
+    r"\b(?:do not|don't|never|must not|should not|shouldn't|avoid|no)\b[^.\n]{0,30}\b(?:includ|send|shar"
+    r"|pass|provid"
+    r"|put|stor|log|expos|reveal|past|enter|sensitive|confidential)",
+    _I,
+)
+"""A request turned down: "do not include API keys in your query"."""
+
 CUES: dict[str, re.Pattern[str]] = {
     "addressed to the assistant": ADDRESSED,
     "overrides its instructions": OVERRIDE,
@@ -205,8 +215,12 @@ def sentence_cues(sentence: str) -> dict[str, str]:
         match = pattern.search(sentence)
         if match:
             found[name] = match.group(0)
-    if "asks for sensitive data" in found and not ACQUIRE.search(sentence) and not TRANSMIT.search(sentence):
-        del found["asks for sensitive data"]  # naming a secret is not asking for it
+    if "asks for sensitive data" in found and (
+        not (ACQUIRE.search(sentence) or TRANSMIT.search(sentence)) or _REFUSED.search(sentence)
+    ):
+        del found[
+            "asks for sensitive data"
+        ]  # naming a secret, or saying not to share it, is not asking for it
     return found
 
 

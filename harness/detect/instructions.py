@@ -143,20 +143,26 @@ def _windows(text: str, width: int = 3) -> list[_Window]:
     return windows
 
 
-def _rate(window: _Window, own_tools: frozenset[str]) -> tuple[Severity, list[str], list[str]] | None:
+def _rate(
+    window: _Window, own_tools: frozenset[str], argument: str | None
+) -> tuple[Severity, list[str], list[str]] | None:
     """Severity, reasons and pointers of one window, by the rules in the module docstring."""
     has = window.cues.__contains__
     text = window.text
     dests = pointers.destinations(text)
     tools = pointers.tool_names(text, own_tools)
-    args = pointers.arguments(text)
+    args = pointers.arguments(text) or ([argument] if argument else [])
     where = ", ".join(dests or tools or args) or "an argument of a call"
     steered = has("addressed to the assistant") or bool(cues.QUANTIFIER.search(text))
     asked = has("asks for sensitive data")
     credential = asked and bool(cues.CREDENTIAL.search(text))
     moves = has("sends data somewhere") or bool(cues.SMUGGLE.search(text))
+    if (
+        argument and asked and not moves
+    ):  # a parameter's own text asking for data asks for it in that argument
+        moves = steered
     reasons: list[str] = []
-    if credential and (moves or dests or has("encodes data")):
+    if credential and (moves or (dests and has("encodes data"))):
         reasons.append(f"asks for credentials to be taken and sent to {where}")
     elif asked and moves and (steered or dests or has("refers to other tools or servers")):
         reasons.append(f"asks for private data to be sent to {where}")
@@ -174,14 +180,16 @@ def _rate(window: _Window, own_tools: frozenset[str]) -> tuple[Severity, list[st
         reasons.append(f"tells the assistant to use {', '.join(tools)} with the user's data or consent faked")
     if reasons:
         return Severity.HIGH, reasons, dests + tools + args
-    if has("refers to other tools or servers") and cues.STEER.search(text) and (steered or tools):
+    shadows = has("refers to other tools or servers") and cues.STEER.search(text)
+    if shadows and (has("addressed to the assistant") or tools):
         reasons.append(
             "steers how other tools or servers are used" + (f" ({', '.join(tools)})" if tools else "")
         )
     elif tools and has("addressed to the assistant"):
         reasons.append(f"tells the assistant to use another server's tool ({', '.join(tools)})")
-    if credential and has("addressed to the assistant"):
-        reasons.append("asks the assistant for credentials")
+    named_file = bool(pointers.SENSITIVE_FILES.search(text))
+    if credential and (has("addressed to the assistant") or (argument and named_file)):
+        reasons.append("asks the assistant for credentials" + (f" in {argument}" if argument else ""))
     if has("claims the user's approval") and has("addressed to the assistant"):
         reasons.append("claims the user approved what it asks")
     if reasons:
@@ -189,13 +197,17 @@ def _rate(window: _Window, own_tools: frozenset[str]) -> tuple[Severity, list[st
     return None
 
 
-def judge(text: str, own_tools: frozenset[str] = frozenset(), definition: bool = True) -> Judgement | None:
+def judge(
+    text: str, own_tools: frozenset[str] = frozenset(), definition: bool = True, argument: str | None = None
+) -> Judgement | None:
     """Judge one model-facing text; None when it only describes or answers.
 
     ``own_tools`` are the names (tools, parameters, prompts) the server itself defines: a
     reference to one of them is ordinary, a reference to any other tool is not. Hidden
     characters alone are judged only in a ``definition`` (a description, a server's
-    instructions): web pages and files a tool returns carry them honestly.
+    instructions): web pages and files a tool returns carry them honestly. ``argument`` names
+    the argument a parameter's description belongs to: what that text asks for, it asks to be
+    put there, that is, sent to the server.
     """
     judged = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - TAIL] + "\n" + text[-TAIL:]
     revealed = _reveal(judged)
@@ -203,7 +215,7 @@ def judge(text: str, own_tools: frozenset[str] = frozenset(), definition: bool =
     best: tuple[Severity, list[str], list[str], _Window] | None = None
     order = list(Severity)
     for window in _windows(body):
-        rated = _rate(window, own_tools)
+        rated = _rate(window, own_tools, argument)
         if rated and (best is None or order.index(rated[0]) > order.index(best[0])):
             best = (*rated, window)
     hides = bool(revealed.hidden) and (best is not None or revealed.smuggled != "" or definition)

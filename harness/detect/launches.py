@@ -53,7 +53,11 @@ class LaunchChangeDetector:
         own: frozenset[str],
     ) -> Finding:
         diff = definition_diff(before, after, "launch 1", f"launch {launch}")
-        steering = [j for _, t in definition_texts(surface, after or {}) if (j := judge(t, own)) is not None]
+        steering = [
+            j
+            for _, t, arg in definition_texts(surface, after or {})
+            if (j := judge(t, own, argument=arg)) is not None
+        ]
         change = (
             "appeared" if before is None else "disappeared" if after is None else "changed its definition"
         )

@@ -47,12 +47,12 @@ class ToolPoisoningDetector:
             for item in event.items:
                 name = str(item.get("name") or item.get("uri") or item.get("uriTemplate") or "?")
                 fresh = [
-                    (where, text)
-                    for where, text in definition_texts(event.surface, item)
-                    if (event.surface, name, text) not in seen
+                    t
+                    for t in definition_texts(event.surface, item)
+                    if (event.surface, name, t[1]) not in seen
                 ]
-                seen.update((event.surface, name, text) for _, text in fresh)
-                judged = [(w, t, j) for w, t in fresh if (j := judge(t, own)) is not None]
+                seen.update((event.surface, name, text) for _, text, _ in fresh)
+                judged = [(w, t, j) for w, t, arg in fresh if (j := judge(t, own, argument=arg)) is not None]
                 found = worst(judged)
                 if found is not None:
                     yield self._finding(event, name, *found, index)

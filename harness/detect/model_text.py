@@ -28,13 +28,18 @@ def kind_of(surface: str) -> str:
     return _KIND.get(surface, surface)
 
 
-def _schema_texts(schema: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+Text = tuple[str, str, str | None]
+"""Where a text is, the text, and the argument it describes (None for a definition's own text)."""
+
+
+def _schema_texts(schema: Any, path: str, depth: int = 0) -> Iterator[Text]:
     if depth > _MAX_DEPTH:
         return
     if isinstance(schema, dict):
         for key, value in schema.items():
             if key in ("description", "title") and isinstance(value, str):
-                yield f"parameter {path or '(schema)'} {key}", value
+                argument = f"argument '{path.split('.')[0]}'" if path else None
+                yield f"parameter {path or '(schema)'} {key}", value, argument
             else:
                 inner = path if key in ("properties", "items", "anyOf", "oneOf", "allOf") else f"{path}.{key}"
                 yield from _schema_texts(value, inner.strip("."), depth + 1)
@@ -43,28 +48,32 @@ def _schema_texts(schema: Any, path: str, depth: int = 0) -> Iterator[tuple[str,
             yield from _schema_texts(value, path, depth + 1)
 
 
-def definition_texts(surface: str, item: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every text of one definition the model reads, as (where it is, text)."""
+def definition_texts(surface: str, item: dict[str, Any]) -> Iterator[Text]:
+    """Every text of one definition the model reads, as (where it is, text, argument it describes)."""
     kind = kind_of(surface)
     for key in ("instructions", "description", "title"):
         if isinstance(item.get(key), str):
-            yield ("instructions" if key == "instructions" else f"{kind} {key}"), item[key]
+            yield ("instructions" if key == "instructions" else f"{kind} {key}"), item[key], None
     annotations = item.get("annotations")
     if isinstance(annotations, dict) and isinstance(annotations.get("title"), str):
-        yield f"{kind} title", annotations["title"]
+        yield f"{kind} title", annotations["title"], None
     for field in ("inputSchema", "outputSchema"):
         yield from _schema_texts(item.get(field) or {}, "")
     for argument in item.get("arguments") or []:
         if isinstance(argument, dict) and isinstance(argument.get("description"), str):
-            yield f"argument {argument.get('name')} description", argument["description"]
+            name = argument.get("name")
+            yield f"argument {name} description", argument["description"], f"argument '{name}'"
 
 
 def own_names(listings: Iterable[Listing]) -> frozenset[str]:
-    """The tools and prompts the server itself defines: its own names are no shadowing."""
-    return frozenset(
-        str(item["name"])
-        for listing in listings
-        if listing.surface in ("tools", "prompts")
-        for item in listing.items
-        if isinstance(item.get("name"), str)
-    )
+    """The tools, prompts and parameters the server itself defines: its own names are no shadowing."""
+    names: set[str] = set()
+    for listing in listings:
+        if listing.surface not in ("tools", "prompts"):
+            continue
+        for item in listing.items:
+            names.add(str(item.get("name")))
+            properties = (item.get("inputSchema") or {}).get("properties")
+            names.update(str(k) for k in properties or {})
+            names.update(str(a.get("name")) for a in item.get("arguments") or [] if isinstance(a, dict))
+    return frozenset(names)

@@ -20,6 +20,14 @@ _HANDLE = re.compile(r"(?<![\w.])@[a-z][a-z0-9_]{2,31}\b", re.I)
 _ACCOUNT = re.compile(r"\b(?:[A-Z]{2}\d{2}[A-Z0-9]{10,30}|U[A-Z0-9]{8,10})\b")
 _REMOTE = re.compile(r"\b[\w.-]+@[\w.-]+:[\w./-]+\.git\b")
 _EXAMPLE = re.compile(r"(e\.g\.|for example|for instance|such as|like|example:?)\s*[`'\"(]?\s*$", re.I)
+_TLDS = frozenset(
+    "com net org io dev app co ai cc sh xyz info biz me site online tech cloud live pro link top club shop "
+    "store page tools services systems network email one run so to tv gg ly fm im is it us uk de fr nl ru "
+    "cn jp in br au ca ch eu es se no fi pl cz at be dk ie nz sg hk kr tw za mx ar cl gov edu mil int".split()
+)
+"""Top-level domains a bare host (no scheme, no mailbox) must end in to count as a destination: in
+prose, ``exchange.decline`` is a method name, while URLs and mailboxes are destinations whatever
+they end in."""
 _FILE_SUFFIXES = frozenset(
     "json js ts py md txt yml yaml toml ini cfg conf log csv html htm xml sh env lock db sqlite png jpg "
     "jpeg gif svg pdf zip gz tar rs go java rb php c h cpp mjs cjs tsx jsx css scss vue exe dll so "
@@ -55,7 +63,7 @@ def _hosts(text: str, taken: str) -> list[str]:
     for match in _HOST.finditer(text):
         host = match.group(0)
         suffix = host.rsplit(".", 1)[-1].lower()
-        if suffix in _FILE_SUFFIXES or host.lower() in taken or host.count(".") < 1:
+        if suffix in _FILE_SUFFIXES or suffix not in _TLDS or host.lower() in taken:
             continue
         if re.fullmatch(r"[a-z]{1,3}\.[a-z]{1,3}", host, re.I):  # e.g. "i.e", "vs.js"
             continue
