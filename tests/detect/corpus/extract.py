@@ -14,33 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from harness.detect.model_text import definition_texts
 from harness.model import Listing, ToolCallFinished, ToolCallStarted, event_from_json
 
-_SURFACES = {"tools": "tool", "resources": "resource", "resource_templates": "resource", "prompts": "prompt"}
 _RESULTS = {"tool": "tool result", "resource": "resource content", "prompt": "prompt message"}
 
 
-def _schema_texts(schema: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key in ("description", "title") and isinstance(value, str):
-                yield f"parameter {key}", value
-            else:
-                yield from _schema_texts(value, f"{path}.{key}")
-    elif isinstance(schema, list):
-        for value in schema:
-            yield from _schema_texts(value, path)
-
-
-def _definition_texts(surface: str, item: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    kind = _SURFACES.get(surface, surface)
-    for key in ("description", "title"):
-        if isinstance(item.get(key), str):
-            yield f"{kind} {key}", item[key]
-    yield from _schema_texts(item.get("inputSchema") or {})
-    for argument in item.get("arguments") or []:
-        if isinstance(argument, dict) and isinstance(argument.get("description"), str):
-            yield "parameter description", argument["description"]
+def _surface(where: str) -> str:
+    """``parameter a.b description`` -> ``parameter description``: the corpus's surface label."""
+    words = where.split()
+    return f"parameter {words[-1]}" if words[0] in ("parameter", "argument") else where
 
 
 def run_texts(run: Path) -> Iterator[dict[str, Any]]:
@@ -62,8 +45,8 @@ def _texts(events: list[Any], surfaces: dict[str, str]) -> Iterator[dict[str, st
     for event in events:
         if isinstance(event, Listing):
             for item in event.items:
-                for surface, text in _definition_texts(event.surface, item):
-                    yield {"surface": surface, "text": text}
+                for where, text, _ in definition_texts(event.surface, item):
+                    yield {"surface": _surface(where), "text": text}
         elif isinstance(event, ToolCallStarted):
             surfaces[event.call_id] = event.surface
         elif isinstance(event, ToolCallFinished) and event.text.strip():
