@@ -157,10 +157,8 @@ def _rate(
     asked = has("asks for sensitive data")
     credential = asked and bool(cues.CREDENTIAL.search(text))
     moves = has("sends data somewhere") or bool(cues.SMUGGLE.search(text))
-    if (
-        argument and asked and not moves
-    ):  # a parameter's own text asking for data asks for it in that argument
-        moves = steered
+    if argument and asked and not moves:
+        moves = steered  # a parameter's own text asking for data asks for it in that argument
     reasons: list[str] = []
     if credential and (moves or (dests and has("encodes data"))):
         reasons.append(f"asks for credentials to be taken and sent to {where}")
