@@ -15,7 +15,8 @@ from harness.detect.pointers import SENSITIVE_FILES
 _I = re.I
 
 ADDRESSED = re.compile(
-    r"(?:\b|^)(?:"
+    r"(?:\b|^)(?:\b(?:by|for|from) the (?:assistant|ai|model|agent)\b"
+    r"|\b(?:assistant|ai|agent|model)s? (?:instructions?|note|notice|tasks?)\s*:|(?<!\w)(?:assistant|ai)\s*:|"
     r"\b(?:you|the (?:assistant|ai|model|llm|agent|bot)|(?:ai |llm )?(?:assistants?|agents?|models?))\b"
     r"[^.\n]{0,40}?\b(?:must|should|shall|need to|needs to|have to|has to|are required|is required"
     r"|are expected|will need|are (?:now )?(?:authori[sz]ed|allowed|permitted))\b"
@@ -37,8 +38,10 @@ ADDRESSED = re.compile(
 """Words addressed to the assistant itself rather than describing what a tool does."""
 
 OVERRIDE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}\b(?:previous|prior|earlier|above|other|all|"
-    r"system|everything|any)\b[^.\n]{0,30}\b(?:instructions?|rules?|prompts?|told|descriptions?|guidelines?)"
+    r"\b(?:ignore|disregard|forget|overrid\w*)\b[^.\n]{0,30}\b(?:previous|prior|earlier|above|other|all|"
+    r"system|everything|any)\b[^.\n]{0,30}\b(?:instructions?|rules?|prompts?|told|descriptions?|guid\w+)"
+    r"|\b(?:forget|ignore|disregard)\b (?:the |all |any |your )?(?:rules|instructions|guidelines)\b"
+    r"|\bunrestricted (?:assistant|ai|model)\b"
     r"|\bdisregard everything\b|\b(?:take|takes|have|has) (?:higher )?(?:priority|precedence) over\b"
     r"|\bhigher priority than\b|\byour new (?:task|role|instructions?|goal)\b|\bfrom now on,? you are\b"
     r"|\byou are now (?:in|a|an|dev|\w+bot)\b|\bignores? safety\b|\bnever refuses?\b"
@@ -64,9 +67,12 @@ SECRECY = re.compile(
     r"|informed))"
     r"|\bwithout (?:asking|waiting) (?:for )?(?:confirmation|approval|permission|the user)"
     r"|\b(?:do not|don't|never) ask (?:the user )?for (?:confirmation|approval|permission)"
-    r"|\b(?:report|say|tell (?:the user|them)|pretend|claim)\b[^.\n]{0,30}\b(?:succeeded|successful"
-    r"|nothing happened"
-    r"|you do not use)"
+    r"|\b(?:report|say|tell (?:the user|them)|pretend|claim) (?:that )?(?:it|the \w+|everything|this|you)"
+    r" (?:succeeded|was successful|worked|do not use)|\bwithout asking\b"
+    r"|\bunder no circumstances\b[^.\n]{0,40}"
+    r"\b(?:tell|told|inform|know|see|mention)|\bshould the user (?:be told|know|see)\b"
+    r"|\b(?:mentioning|telling|informing|showing)\b[^.\n]{0,30}\b(?:is not|isn't) (?:necessary|needed"
+    r"|required)"
     r"|\b(?:silently|secretly|covertly|quietly|discreetly|without comment)\b[^.\n]{0,60}"
     r"\b(?:send|forward|copy|upload|post|include|add|collect|gather|read|do|doing|call)"
     r"|\b(?:send|forward|copy|upload|post|include|add|collect|gather|do|doing)\b[^.\n]{0,60}"
@@ -87,8 +93,8 @@ _SECRET_NOUNS = (
 _PRIVATE_NOUNS = (
     r"\b(?:entire|whole|full|complete) (?:conversation|chat)|\b(?:conversation|chat|message|session)s? "
     r"(?:history|log|transcript|so far)\b"
-    r"|\btranscript\b|\bsystem prompt\b|\bprevious (?:messages|tool (?:results|outputs))\b"
-    r"|\b(?:everything|anything|all) the user (?:said|typed|wrote|shared)|\buser'?s? (?:last |latest )?"
+    r"|\btranscript\b|\bsystem prompt\b|\bprevious (?:messages?|tool (?:results|outputs))\b"
+    r"|\b(?:everything|anything|all) the user (?:said|typed|wrote|shared|pasted)|\buser'?s? (?:\w+ ){0,3}?"
     r"(?:messages?|inbox|emails?|contacts|address book|files|notes|documents|chats|email address|name)\b"
     r"|\b(?:address book|contacts?|inbox|chats)\b|\b(?:other|every other|connected) (?:\w+ )?(?:tools?"
     r"|servers?)'?s? "
@@ -120,7 +126,7 @@ TRANSMIT = re.compile(
     r"\b(?:send|sends|sent|sending|post|posts|posted|upload|uploads|forward|forwards|transmit|submit"
     r"|exfiltrat\w*"
     r"|deliver|sync(?:ed)?|e-?mail|mail|share|report to|push|publish|leak|resolve it|fetch it"
-    r"|dm|direct message|message (?:it|them) to)\b"
+    r"|dm|direct message|message (?:it|them) to)\b|\b(?:in|with) an? (?:\w+ )?request to\b"
     r"|\b(?:in|into|as) (?:an? |the )?[\w-]*\s?header\b|\bas (?:a |the )?(?:subdomain|query|q) (?:parameter"
     r"|of)\b"
     r"|\bsubdomain of\b|\bappend\w* (?:it |them )?(?:to|as) the (?:url|query)",
@@ -165,8 +171,7 @@ SHADOW = re.compile(
 """References to tools and servers other than this one."""
 
 STEER = re.compile(
-    r"\b(?:must|always|never|instead|replace|change|set|only|before|redirect|route|first|broken|deprecated"
-    r"|do not use|don't use|should|need)\b",
+    r"\b(?:must|always|never|instead|replace|change|redirect|route|broken|deprecated|do not use|don't use)\b",
     _I,
 )
 """Changing how something is to be used."""
@@ -195,6 +200,12 @@ _REFUSED = re.compile(
 )
 """A request turned down: "do not include API keys in your query"."""
 
+_EXAMPLE = re.compile(r"\s*(?:e\.g\.|i\.e\.|ie:|eg:|example:|for example)", _I)
+"""A sentence that is an illustration of a call, not a request."""
+
+CALL = re.compile(r"\b(?:call|invoke|run|use|using)\s+(?:the\s+)?[`'\"]?[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", _I)
+"""Telling the assistant to call a tool by its name."""
+
 CUES: dict[str, re.Pattern[str]] = {
     "addressed to the assistant": ADDRESSED,
     "overrides its instructions": OVERRIDE,
@@ -205,6 +216,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "refers to other tools or servers": SHADOW,
     "encodes data": ENCODE,
     "claims the user's approval": APPROVAL,
+    "calls a named tool": CALL,
 }
 
 
@@ -216,7 +228,9 @@ def sentence_cues(sentence: str) -> dict[str, str]:
         if match:
             found[name] = match.group(0)
     if "asks for sensitive data" in found and (
-        not (ACQUIRE.search(sentence) or TRANSMIT.search(sentence)) or _REFUSED.search(sentence)
+        not (ACQUIRE.search(sentence) or TRANSMIT.search(sentence))
+        or _REFUSED.search(sentence)
+        or _EXAMPLE.match(sentence)
     ):
         del found[
             "asks for sensitive data"

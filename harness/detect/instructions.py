@@ -174,6 +174,8 @@ def _rate(
         )
     if has("secrecy towards the user"):
         reasons.append(f"asks to hide it from the user ({window.cues['secrecy towards the user']!r})")
+    if tools and moves and steered and has("refers to other tools or servers"):
+        reasons.append(f"asks for another server's data ({', '.join(tools)}) to be sent to {where}")
     if tools and has("addressed to the assistant") and (credential or has("claims the user's approval")):
         reasons.append(f"tells the assistant to use {', '.join(tools)} with the user's data or consent faked")
     if reasons:

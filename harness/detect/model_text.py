@@ -73,7 +73,21 @@ def own_names(listings: Iterable[Listing]) -> frozenset[str]:
             continue
         for item in listing.items:
             names.add(str(item.get("name")))
-            properties = (item.get("inputSchema") or {}).get("properties")
-            names.update(str(k) for k in properties or {})
+            names.update(_property_names(item.get("inputSchema")))
             names.update(str(a.get("name")) for a in item.get("arguments") or [] if isinstance(a, dict))
     return frozenset(names)
+
+
+def _property_names(schema: Any, depth: int = 0) -> Iterator[str]:
+    """Every property name in a schema, nested ones included (bounded)."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            yield from (str(k) for k in properties)
+        for value in schema.values():
+            yield from _property_names(value, depth + 1)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _property_names(value, depth + 1)

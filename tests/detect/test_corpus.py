@@ -75,7 +75,7 @@ def _measure(split: str) -> dict[str, float]:
     return metrics
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout"])
+@pytest.mark.parametrize("split", ["dev", "heldout", "fresh"])
 def test_the_judgement_catches_attacks_and_spares_honest_servers_on_the_labelled_corpus(split):
     metrics = _measure(split)
     assert metrics["honest"] >= 100 and metrics["attacks"] >= 25

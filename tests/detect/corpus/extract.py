@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.detect.model_text import definition_texts
+from harness.detect.model_text import definition_texts, own_names
 from harness.model import Listing, ToolCallFinished, ToolCallStarted, event_from_json
 
 _RESULTS = {"tool": "tool result", "resource": "resource content", "prompt": "prompt message"}
@@ -32,9 +32,7 @@ def run_texts(run: Path) -> Iterator[dict[str, Any]]:
     instructions = (report.get("server_info") or {}).get("instructions")
     surfaces: dict[str, str] = {}
     events = [event_from_json(line) for line in (run / "events.jsonl").read_text().splitlines()]
-    own = sorted(
-        {str(i.get("name")) for e in events if isinstance(e, Listing) for i in e.items if i.get("name")}
-    )
+    own = sorted(own_names(e for e in events if isinstance(e, Listing)))
     if isinstance(instructions, str):
         yield {"surface": "server instructions", "text": instructions, "source": source, "own": own}
     for entry in _texts(events, surfaces):
