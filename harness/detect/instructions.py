@@ -9,12 +9,13 @@ encoding, and text the user cannot see (invisible or confusable characters, blan
 Cues are read per sentence (:mod:`harness.detect.cues`) and combined over a few neighbouring
 sentences, so an attack spread over three short sentences is one request.
 
-Severity: HIGH when the text asks to move credentials or private data to a destination (a
-host, a mailbox, an argument of a call), adds a recipient, tries to replace the assistant's
-instructions, or asks it to hide something from the user; MEDIUM for steering other tools,
-asking for credentials without saying where they go, and hidden characters; nothing for text
-that only describes a tool. Measured on a labelled corpus (tests/detect/corpus/). Pure,
-deterministic, no network.
+Severity: HIGH when the text asks to move credentials, private data or another server's data
+to a destination (a host, a mailbox, an argument of a call), adds a recipient, tries to replace
+the assistant's instructions, asks it to hide something from the user, or has it call another
+server's tool on a consent the user never gave; MEDIUM for steering other tools, asking for
+credentials without saying where they go, and hidden characters; nothing for text that only
+describes a tool. Measured on a labelled corpus (tests/detect/corpus/, whose README keeps the
+first measurement of each split). Pure, deterministic, no network.
 """
 
 from __future__ import annotations
