@@ -38,7 +38,7 @@ class OutputInjectionDetector:
                 yield Finding(
                     kind="output_injection",
                     severity=judgement.severity,
-                    title=f"The {what} of {surface} '{name}' {judgement.reasons[0]}"[:300],
+                    title=f"The {what} of {surface} '{name}': {judgement.reasons[0]}"[:300],
                     call_id=event.call_id,
                     tool=name,
                     canary=None,
