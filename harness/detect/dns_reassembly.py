@@ -15,10 +15,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from publicsuffixlist import PublicSuffixList
+
 from harness.model import DnsQuery, Event
 
-_SHORT_SLD = 3
-"""A second-level label this short (``co.uk``, ``com.au``) is treated as part of the suffix."""
+_PSL = PublicSuffixList()
+"""The Public Suffix List snapshot the package bundles (ICANN and private sections: a name under
+``github.io`` or ``co.uk`` is owned one label further down); never fetched at run time."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,9 @@ def dns_channel(query: DnsQuery) -> str:
 
 
 def parent_of(qname: str) -> str:
-    labels = qname.lower().rstrip(".").split(".")
-    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= _SHORT_SLD else 2
-    return ".".join(labels[-keep:])
+    """The registrable domain of ``qname`` (the part someone can own); a bare public suffix is its own."""
+    name = qname.lower().rstrip(".")
+    return _PSL.privatesuffix(name) or name
 
 
 def _is_counter(label: str) -> bool:

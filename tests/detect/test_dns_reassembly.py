@@ -7,9 +7,14 @@ from tests import factories as f
 TOKEN = "qx7t2m9klp4a"
 
 
-def test_parent_domain_keeps_short_second_level_suffixes():
+def test_parent_domain_is_the_registrable_domain_by_the_public_suffix_list():
     assert parent_of("a.b.evil.example.net.") == "example.net"
     assert parent_of("x.y.shop.co.uk") == "shop.co.uk"
+    # a length guess gets these wrong: a long public suffix, a short owned name, a private suffix
+    assert parent_of("data.a.b.sch.uk") == "a.b.sch.uk"
+    assert parent_of("x.abc.com") == "abc.com"
+    assert parent_of("data.exfil.github.io") == "exfil.github.io"
+    assert parent_of("co.uk") == "co.uk"
 
 
 def test_hex_chunks_over_three_queries_with_counters_are_reassembled_in_counter_order():
