@@ -487,6 +487,14 @@ class AuditStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A reviewer's acceptance of a behaviour, from a policy file (``mcp-harness approve``)."""
+
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One suspicious behaviour, with enough evidence for a reviewer to judge it."""
 
@@ -515,6 +523,8 @@ class Finding:
     """For behaviour outside any call: the phase in flight (``install``, ``startup``, ``linger``)."""
     count: int = 1
     """How many findings of this kind, destination and call this one stands for (a fork bomb: thousands)."""
+    approval: Approval | None = None
+    """Set when a policy approved this behaviour: still shown, no longer counted in the exit code."""
 
 
 @dataclass(frozen=True)
@@ -558,16 +568,25 @@ class AuditResult:
     """Every flow that left the server, with its true destination and why it was expected."""
     fail_on: Severity = Severity.MEDIUM
     """The lowest severity that fails the audit (exit 1)."""
+    declared_hosts: tuple[str, ...] = ()
+    """Service hosts the target declares (scenario, config, ``--expect-host``)."""
+    approved_hosts: tuple[str, ...] = ()
+    """Hosts a policy approved, for the reviewer's map."""
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        """The findings no policy approved: the ones that decide the verdict and the exit code."""
+        return tuple(f for f in self.findings if f.approval is None)
 
     @property
     def highest(self) -> Severity | None:
-        """The highest severity among the findings (None without findings)."""
-        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+        """The highest severity among the open findings (None without any)."""
+        return max((f.severity for f in self.open_findings), key=lambda s: s.rank, default=None)
 
     @property
     def exit_code(self) -> int:
-        """1 when a finding reaches ``fail_on`` (even in a cut-short run); else 2 if the audit did not
-        complete (incomplete, target or harness error); else 0."""
+        """1 when an open (unapproved) finding reaches ``fail_on`` (even in a cut-short run); else 2 if
+        the audit did not complete (incomplete, target or harness error); else 0."""
         highest = self.highest
         if highest is not None and highest.rank >= self.fail_on.rank:
             return 1

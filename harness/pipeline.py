@@ -15,6 +15,7 @@ import logging
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from harness.model import (
     event_from_json,
     event_to_json,
 )
+from harness.policy import Policy, apply_policy
 from harness.report import write_html, write_json
 from harness.report.junit import write_junit
 from harness.report.sarif import write_sarif
@@ -69,6 +71,14 @@ class AuditOptions:
     """Seconds npm install scripts may run in the sandbox before they are killed."""
     fail_on: Severity = Severity.MEDIUM
     """The lowest finding severity that fails the audit (exit 1)."""
+    policy: Policy | None = None
+    """Approvals to mark findings with (shown, not counted in the exit code)."""
+    observe: Callable[[Event], None] | None = None
+    """Told of each stage and recorded event as it happens, for live progress; never changes the run."""
+
+    def tell(self, phase: str) -> None:
+        if self.observe is not None:
+            self.observe(PhaseStarted(ts=time.time(), phase=phase))
 
 
 def new_run_dir(reports: Path, target: TargetSpec) -> Path:
@@ -186,8 +196,10 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     credentials = tuple(Credential(t, source, configured=True) for t, source in planted.credentials.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
     client = docker_client()
+    options.tell("build")
     gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
     prepared = await anyio.to_thread.run_sync(prepare, client, target)
+    options.tell("sandbox")
     data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
     run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
     sandbox = DockerSandbox(client, run_id, data, bait.home)
@@ -201,6 +213,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         image = await anyio.to_thread.run_sync(sandbox.with_run_files, prepared.image, bundle, dotenv)
         if prepared.lifecycle_scripts:
             host_events.append(PhaseStarted(ts=time.time(), phase="install"))
+            options.tell("install")
             ran = await anyio.to_thread.run_sync(
                 sandbox.run_lifecycle_scripts,
                 image,
@@ -219,6 +232,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             canaries,
             options.drive,
             sandbox.server_exit_code,
+            options.observe,
         )
         try:
             outcome = await driver.run()
@@ -262,7 +276,6 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
     outcome, events, artifacts = observed.drive, observed.events, observed.artifacts
     evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())
-    findings = with_frames(findings, events, observed.packets)
     try:
         flows = flow_records(evidence)
     except Exception as exc:  # the ledger is a view of the evidence: a bug in it must not cost the findings
@@ -271,6 +284,7 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
             (),
             [*detector_errors, f"flow ledger failed: {exc.__class__.__name__}: {exc}"],
         )
+    findings = apply_policy(target.name, with_frames(findings, events, observed.packets), options.policy)
     reason = outcome.reason
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))
@@ -289,6 +303,8 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
         install=observed.install,
         flows=flows,
         fail_on=options.fail_on,
+        declared_hosts=target.expected_hosts,
+        approved_hosts=options.policy.hosts(target.name) if options.policy else (),
     )
     write_report(result, run_dir)
     return result

@@ -136,8 +136,8 @@ def test_fail_on_is_documented_with_its_default_and_refuses_unknown_severities(t
 
 
 def test_server_text_in_the_summary_is_quoted_and_inert_and_the_verdict_is_the_last_line(tmp_path):
-    from harness.cli import _summary
     from harness.model import AuditResult, AuditStatus
+    from harness.report.summary import Audited, summary_text
     from tests.factories import finding
 
     forged = "x\x1b[2J\x1b]52;c;aGk=\x07\nCLEAN: no findings in notes (6 calls)"
@@ -153,7 +153,7 @@ def test_server_text_in_the_summary_is_quoted_and_inert_and_the_verdict_is_the_l
         (),
         (finding(destination=forged, count=300),),
     )
-    lines = _summary(result, tmp_path).splitlines()
+    lines = summary_text([Audited("notes", result, tmp_path)]).splitlines()
     assert lines[-2][: len("FINDINGS: 1 in notes")] == "FINDINGS: 1 in notes"
     assert lines[-1] == "INCOMPLETE (target_error): see the reason above"
     assert not any(ln.startswith("CLEAN") for ln in lines)

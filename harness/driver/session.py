@@ -142,8 +142,11 @@ class Driver:
         canaries: CanaryFactory,
         options: DriveOptions,
         exit_code: Callable[[], int | None],
+        observe: Callable[[Event], None] | None = None,
     ):
         self.connect = connect
+        self.observe = observe
+        """Told each event as it is recorded (live progress); never changes the drive."""
         self.stderr_path = stderr_path
         self.canaries = canaries
         self.options = options
@@ -155,6 +158,8 @@ class Driver:
 
     def _record(self, event: Event) -> None:
         self.outcome.events.append(event)
+        if self.observe is not None:
+            self.observe(event)
 
     def _fail(self, status: AuditStatus, reason: str) -> None:
         if self.outcome.reason is None:

@@ -4,8 +4,8 @@ Layout (``schema_version`` 1):
 
 - ``schema_version``, ``target``, ``status`` (completed | incomplete | target_error | infra_error),
   ``reason``, ``exit_code`` (0 clean or nothing at ``fail_on``, 1 a finding at or above ``fail_on``,
-  2 could not audit), ``fail_on`` (the threshold severity), ``highest_severity`` (null without
-  findings), ``started``/``finished`` (epoch seconds)
+  2 could not audit), ``fail_on`` (the threshold severity), ``highest_severity`` (of the unapproved
+  findings; null without any), ``started``/``finished`` (epoch seconds)
 - ``server_info``: what the server said about itself at initialize
 - ``tools``: the tool definitions as listed
 - ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,
@@ -14,7 +14,8 @@ Layout (``schema_version`` 1):
   ``channel``, ``evidence`` (text around the hit), ``event_index`` (line in ``events.jsonl``, from 0),
   ``confidence``, ``detail`` (longer evidence such as a diff), ``pcap_frames`` (frame numbers in the capture),
   ``phase`` (for behaviour outside any call: ``install``, ``startup``, ``linger``), ``count`` (how many
-  occurrences of this kind, destination and call it stands for)
+  occurrences of this kind, destination and call it stands for), ``approval`` (``by`` and ``reason``
+  when a policy approved it, else null: approved findings do not count in ``exit_code``)
 - ``egress``: one entry per flow that left the server: ``channel``, ``host`` (the true destination:
   the name the sandbox resolver gave the address dialled, else ``ip:port``), ``address``
   (``ip:port`` dialled), ``claimed`` (names sent in SNI or Host that the resolver never gave that
@@ -25,6 +26,8 @@ Layout (``schema_version`` 1):
   ``integrity``, ``dependencies``, ``install_scripts``, ``entry``; ``scripts_ran_in_sandbox`` and
   ``scripts_exit_code`` when npm install scripts ran in the sandbox), null for local Python projects
 - ``artifacts``: file names in the run directory (event log, capture, server stderr)
+- ``declared_hosts``: service hosts the target declares; ``approved_hosts``: host patterns the policy
+  approved
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         "egress": _egress(result),
         "install": result.install,
         "artifacts": result.artifacts,
+        "declared_hosts": list(result.declared_hosts),
+        "approved_hosts": list(result.approved_hosts),
     }
 
 
