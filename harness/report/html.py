@@ -1,7 +1,10 @@
-"""``report.html``: one self-contained page, verdict first.
+"""``report.html``: one self-contained page a reviewer can decide from, verdict first.
 
-Everything in it that came from the server is untrusted: autoescape is on and
-no template marks server text safe.
+Everything in it that came from the server is untrusted: autoescape is on, no template marks
+server text safe, and every string printed passes :func:`harness.report.inert.inert` (escape
+sequences dropped, control and format characters such as bidi overrides spelled out, length cut).
+The page carries a Content-Security-Policy that allows no script, no remote fetch and no form, and
+it holds no script of its own: the map is inline SVG, links are in-page anchors.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from harness.model import AuditResult
+from harness.report import review
 from harness.report.inert import inert
 from harness.report.json import result_to_dict
 
@@ -26,10 +30,25 @@ ENV = jinja2.Environment(
 or bidi overrides, which HTML escaping leaves in place."""
 ENV.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
 ENV.filters["when"] = lambda ts: dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+ENV.filters["short"] = lambda s, n=48: s if len(s) <= n else s[: n - 1] + "…"
 
 
 def render_html(result: AuditResult) -> str:
-    return ENV.get_template("report.html.j2").render(r=result_to_dict(result))
+    nodes, hidden = review.destinations(result)
+    rows, cut = review.timeline(result)
+    return ENV.get_template("report.html.j2").render(
+        r=result_to_dict(result),
+        open_count=len(result.open_findings),
+        leaks=review.leaks(result),
+        by_kind=review.counts(result, "kind"),
+        by_destination=review.counts(result, "destination"),
+        by_tool=review.counts(result, "tool"),
+        nodes=nodes,
+        hidden_nodes=hidden,
+        rows=rows,
+        cut_rows=cut,
+        definitions=review.definitions(result),
+    )
 
 
 def write_html(result: AuditResult, path: Path) -> None:

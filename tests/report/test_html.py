@@ -1,6 +1,7 @@
+import dataclasses
 import json
 
-from harness.model import AuditResult, AuditStatus, Finding, FlowRecord, Severity
+from harness.model import Approval, AuditResult, AuditStatus, Finding, FlowRecord, Severity
 from harness.report import result_to_dict, write_html, write_json
 from tests import factories as f
 
@@ -141,3 +142,11 @@ def test_the_page_carries_no_control_or_bidi_character_from_the_server(tmp_path)
     page = (tmp_path / "r.html").read_text()
     assert not any(c in page for c in "\x1b\x07\x00\u202e")
     assert "occurrences" in page and ">7 " in page
+
+
+def test_a_run_whose_only_findings_are_approved_says_so_and_still_shows_them(tmp_path):
+    approved = dataclasses.replace(_finding(), approval=Approval("ann", "our archive"))
+    write_html(_result([approved]), tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "No open findings." in page and "approved by ann" in page and "x@evil.example" in page
+    assert _result([approved]).exit_code == 0
