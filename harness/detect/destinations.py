@@ -14,7 +14,13 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from publicsuffixlist import PublicSuffixList
+
 from harness.model import DnsQuery, Event
+
+_PSL = PublicSuffixList()
+"""The Public Suffix List snapshot the package bundles (ICANN and private sections: a name under
+``github.io`` or ``co.uk`` is owned one label further down); never fetched at run time."""
 
 
 def bare_host(value: str) -> str:
@@ -23,6 +29,13 @@ def bare_host(value: str) -> str:
     if value.startswith("["):
         return value[1 : value.find("]")] if "]" in value else value
     return (value.rsplit(":", 1)[0] if value.count(":") == 1 else value).rstrip(".")
+
+
+def registrable(host: str) -> str:
+    """The part of a name someone can own (``shop.co.uk``, ``exfil.github.io``) by the Public Suffix
+    List; an address, or a name that is itself a public suffix, is its own."""
+    name = bare_host(host)
+    return name if is_address(name) else _PSL.privatesuffix(name) or name
 
 
 def is_address(value: str) -> bool:

@@ -15,13 +15,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from publicsuffixlist import PublicSuffixList
-
+from harness.detect.destinations import registrable
 from harness.model import DnsQuery, Event
-
-_PSL = PublicSuffixList()
-"""The Public Suffix List snapshot the package bundles (ICANN and private sections: a name under
-``github.io`` or ``co.uk`` is owned one label further down); never fetched at run time."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +37,8 @@ def dns_channel(query: DnsQuery) -> str:
 
 
 def parent_of(qname: str) -> str:
-    """The registrable domain of ``qname`` (the part someone can own); a bare public suffix is its own."""
-    name = qname.lower().rstrip(".")
-    return _PSL.privatesuffix(name) or name
+    """The registrable domain of ``qname``: the part the exfiltrating party owns."""
+    return registrable(qname)
 
 
 def _is_counter(label: str) -> bool:

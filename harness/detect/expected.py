@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from harness.detect.base import Credential, Evidence
-from harness.detect.destinations import bare_host
+from harness.detect.destinations import bare_host, registrable
 from harness.detect.flows import Flow, outbound_flows
 from harness.model import TargetSpec, ToolCall
 
@@ -135,16 +135,9 @@ def _literals(target: TargetSpec) -> dict[str, str]:
 
 
 def site(host: str) -> str:
-    """The registrable part of a name, roughly: its last two labels, or three under a country code's
-    short second level (``co.uk``, ``com.au``); an address is its own site."""
-    host = bare_host(host)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        labels = host.split(".")
-        keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
-        return ".".join(labels[-keep:])
-    return host
+    """The registrable part of a name by the Public Suffix List (``shop.co.uk``, not ``co.uk``); an
+    address is its own site."""
+    return registrable(host)
 
 
 class Expectations:

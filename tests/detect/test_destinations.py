@@ -1,4 +1,4 @@
-from harness.detect.destinations import AddressBook, bare_host
+from harness.detect.destinations import AddressBook, bare_host, registrable
 from tests import factories as f
 
 
@@ -51,3 +51,10 @@ def test_an_empty_answer_hands_out_nothing():
 def test_bare_host_drops_port_case_brackets_and_trailing_dot():
     assert bare_host("API.Example.com.:443") == "api.example.com"
     assert bare_host("[2001:db8::1]:8443") == "2001:db8::1"
+
+
+def test_the_registrable_part_of_a_name_comes_from_the_public_suffix_list():
+    assert registrable("A.B.Shop.co.uk.") == "shop.co.uk"
+    assert registrable("x.abc.com:443") == "abc.com"
+    assert registrable("data.exfil.github.io") == "exfil.github.io"
+    assert registrable("co.uk") == "co.uk" and registrable("203.0.113.9") == "203.0.113.9"

@@ -154,3 +154,6 @@ def test_a_site_is_a_names_registrable_part_roughly():
     assert site("api.mail.example.com") == site("uploads.example.com") == "example.com"
     assert site("api.shop.co.uk") == "shop.co.uk" != site("evil.co.uk")
     assert site("203.0.113.9") == "203.0.113.9"
+    # by the Public Suffix List, not a guess: a private suffix and a wildcard rule
+    assert site("data.exfil.github.io") == "exfil.github.io" != site("other.github.io")
+    assert site("www.a.b.sch.uk") == "a.b.sch.uk"
