@@ -97,7 +97,8 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
 
 def summary_json(items: list[Audited], index: Path | None = None) -> dict[str, Any]:
     """``version`` of the harness, overall ``exit_code``, and per server: ``name``, ``target``,
-    ``status``, ``reason``, ``exit_code``, ``run_dir``, ``report``, ``findings``."""
+    ``status``, ``reason``, ``exit_code``, ``fail_on``, ``highest_severity`` (of the unapproved
+    findings), ``run_dir``, ``report``, ``findings``."""
     servers = []
     for item in items:
         result = item.result
@@ -108,6 +109,8 @@ def summary_json(items: list[Audited], index: Path | None = None) -> dict[str, A
                 "status": result.status.value if result else "could_not_audit",
                 "reason": result.reason if result else item.error,
                 "exit_code": item.exit_code,
+                "fail_on": result.fail_on.value if result else None,
+                "highest_severity": result.highest.value if result and result.highest else None,
                 "run_dir": str(item.run_dir) if item.run_dir else None,
                 "report": str(item.run_dir / "report.json") if item.run_dir and result else None,
                 "findings": [_finding_dict(f) for f in result.findings] if result else [],

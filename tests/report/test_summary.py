@@ -56,6 +56,7 @@ def test_approved_findings_are_listed_with_who_approved_them_and_do_not_count():
     assert text.splitlines()[-1] == "APPROVED: 1 in mailer (1 approved)"
     assert "  [low] unexpected_egress (approved by ann):" in text and "      | approved: ours" in text
     data = summary_json([item])
+    assert (data["servers"][0]["fail_on"], data["servers"][0]["highest_severity"]) == ("medium", None)
     assert data["exit_code"] == 0 and data["servers"][0]["findings"][0]["approved"] == {
         "by": "ann",
         "reason": "ours",
