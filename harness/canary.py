@@ -1,19 +1,119 @@
 """Canary tokens: unique, per-run strings that look like ordinary data.
 
 Malware that recognises test data stays quiet, so a canary must read like a
-real invoice number, name or address, never like a marker. Each token is 12
-lower-case alphanumerics starting with a letter (collision odds with real
-traffic are negligible); detectors match them case-insensitively.
+real invoice number, name or address, never like a marker or a random id: a
+token is an ordinary word followed by a plausible number (``harbor482913``,
+``okafor5821``-style mailboxes), 12 lower-case characters in all, so no value
+carries a long run of letters and digits mixed at random. About 10^8 tokens
+per word list and digit count keep them unique within a run and unlikely in
+real traffic; detectors match them case-insensitively. Credentials use hex
+tokens, as real keys do.
 """
 
 from __future__ import annotations
 
 import secrets
-import string
 from dataclasses import dataclass, field
 
-_ALNUM = string.ascii_lowercase + string.digits
+_TOKEN_LENGTH = 12
 _HEX = "0123456789abcdef"
+_WORDS = (
+    "harbor",
+    "meadow",
+    "orchard",
+    "granite",
+    "willow",
+    "summit",
+    "lantern",
+    "cedar",
+    "falcon",
+    "garnet",
+    "maple",
+    "river",
+    "quarry",
+    "beacon",
+    "canyon",
+    "copper",
+    "delta",
+    "ember",
+    "fjord",
+    "glacier",
+    "hollow",
+    "island",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "marble",
+    "nectar",
+    "oasis",
+    "pebble",
+    "prairie",
+    "raven",
+    "saffron",
+    "timber",
+    "upland",
+    "valley",
+    "walnut",
+    "yarrow",
+    "zephyr",
+    "aspen",
+    "birch",
+    "clover",
+    "dune",
+    "fern",
+    "grove",
+    "heron",
+    "indigo",
+    "jasper",
+    "laurel",
+    "mesa",
+    "north",
+    "olive",
+    "pine",
+    "quill",
+    "ridge",
+    "sable",
+    "thistle",
+    "umber",
+    "violet",
+    "wren",
+    "amber",
+    "basalt",
+    "coral",
+    "drift",
+    "elm",
+    "flint",
+    "gale",
+    "hazel",
+    "iris",
+    "jade",
+    "kelp",
+    "lichen",
+    "moss",
+    "nova",
+    "onyx",
+    "poplar",
+    "reed",
+    "sierra",
+    "tundra",
+    "vista",
+    "acorn",
+    "bramble",
+    "cobalt",
+    "dahlia",
+    "fable",
+    "garden",
+    "hamlet",
+    "keller",
+    "okafor",
+    "moreau",
+    "tanaka",
+    "brennan",
+    "silva",
+    "novak",
+    "lindqvist",
+)
+"""Words a token starts with: places, plants, surnames; a number follows to 12 characters."""
 _FIRST_NAMES = ("jordan", "maria", "li", "samir", "anna", "tomas", "grace", "noah", "priya", "elena")
 _LAST_NAMES = ("keller", "okafor", "lindqvist", "moreau", "tanaka", "brennan", "silva", "novak")
 _DOMAIN_WORDS = ("lumen", "harbor", "brightlane", "northfield", "cobalt", "meridian", "oakridge", "solace")
@@ -27,10 +127,15 @@ _SENTENCES = (
 )
 
 
-def new_token(alphabet: str = _ALNUM) -> str:
-    """A fresh random token: 12 characters of ``alphabet``, starting with a letter."""
-    first = secrets.choice([c for c in alphabet if c.isalpha()])
-    return first + "".join(secrets.choice(alphabet) for _ in range(11))
+def new_token(alphabet: str | None = None) -> str:
+    """A fresh token of 12 characters: a word and a number (no leading zero) by default,
+    else random characters of ``alphabet`` starting with a letter (hex for credentials)."""
+    if alphabet is not None:
+        first = secrets.choice([c for c in alphabet if c.isalpha()])
+        return first + "".join(secrets.choice(alphabet) for _ in range(_TOKEN_LENGTH - 1))
+    word = secrets.choice([w for w in _WORDS if 4 <= len(w) <= _TOKEN_LENGTH - 4])
+    digits = _TOKEN_LENGTH - len(word)
+    return word + str(10 ** (digits - 1) + secrets.randbelow(9 * 10 ** (digits - 1)))
 
 
 def new_mail_domain() -> str:
@@ -46,8 +151,10 @@ class CanaryFactory:
     mail_domain: str = field(default_factory=new_mail_domain)
     tokens: list[str] = field(default_factory=list)
 
-    def _token(self, alphabet: str = _ALNUM) -> str:
+    def _token(self, alphabet: str | None = None) -> str:
         token = new_token(alphabet)
+        while token in self.tokens:
+            token = new_token(alphabet)
         self.tokens.append(token)
         return token
 
@@ -56,7 +163,7 @@ class CanaryFactory:
 
     def word(self) -> str:
         """A single-token value for identifiers, tags and names."""
-        return f"ref-{self._token()}"
+        return self._token()
 
     def email(self) -> str:
         return f"{secrets.choice(_FIRST_NAMES)}.{self._token()}@{self.mail_domain}"
