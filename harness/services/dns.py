@@ -1,12 +1,13 @@
-"""The fake resolver: every name exists, and every name leads back to the gateway.
+"""The fake resolver: names that look real exist, and every one leads back to the gateway.
 
-Each A question gets a sinkhole address hashed from the name into
-198.18.0.0/15 (reserved for benchmarking, so never a real host), the same
-address for the same name all run long, and no two names one address; AAAA questions get the same
-from 2001:2::/48 (the IPv6 benchmarking range), since a real host resolves and dials both families;
-everything else gets an empty NOERROR answer. The :class:`NameTable`
-remembers which name each address was handed out for, so the TCP fakes can
-name a destination the client reached without SNI.
+Which names exist and which IPv4 addresses they get is :mod:`harness.services.world`'s
+design: a name whose registrable domain looks machine-generated gets NXDOMAIN, as
+from a real resolver; any other A question gets a public-looking address hashed from
+the name, the same address for the same name all run long, and no two names one
+address; AAAA questions get a hash into 2001:2::/48 (the IPv6 benchmarking range), since
+a real host resolves and dials both families; everything else gets an empty NOERROR
+answer. The :class:`NameTable` remembers which name each address was handed out for,
+so the TCP fakes can name a destination the client reached without SNI.
 
 Every question becomes a :class:`~harness.model.DnsQuery`; a packet that does
 not parse is logged with whatever name could be read from it, plus the raw
@@ -28,10 +29,10 @@ from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSError, DNSLabel, DNSRecord
 
 from harness.model import Datagram, DnsQuery, cap
 from harness.services.sink import EventSink
+from harness.services.world import PROVIDER_PREFIXES, exists, public_address
 
 log = logging.getLogger(__name__)
 
-SINKHOLE = ipaddress.IPv4Network("198.18.0.0/15")
 SINKHOLE6 = ipaddress.IPv6Network("2001:2::/48")
 TTL = 60
 _PROBES = 16
@@ -43,22 +44,25 @@ def normalise(name: str) -> str:
 
 
 def sinkhole_address(
-    name: str, attempt: int = 0, network: ipaddress.IPv4Network | ipaddress.IPv6Network = SINKHOLE
+    name: str, attempt: int = 0, network: ipaddress.IPv4Network | ipaddress.IPv6Network = SINKHOLE6
 ) -> str:
-    """A stable hash of ``name`` (and a probe number) into ``network`` (:data:`SINKHOLE` by default)."""
+    """A stable hash of ``name`` (and a probe number) into ``network`` (:data:`SINKHOLE6` by default)."""
     seed = f"{attempt}:{normalise(name)}" if attempt else normalise(name)
     digest = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).digest()
     offset = 1 + int.from_bytes(digest[:8], "big") % (network.num_addresses - 2)
     return str(network.network_address + offset)
 
 
+_CAPACITY = sum(p.num_addresses for p in PROVIDER_PREFIXES)
+
+
 class NameTable:
-    """Names and the sinkhole addresses handed out for them, one name per address.
+    """Names and the addresses handed out for them, one name per address.
 
     A name keeps its address for the whole run. When its hash collides with
     another name's address, the next probe is tried, so an address always
     says which name was asked for; only a table flooded past
-    :data:`_PROBES` collisions shares addresses. Size is bounded by the /15.
+    :data:`_PROBES` collisions shares addresses. Size is bounded by the providers' prefixes.
     """
 
     def __init__(self) -> None:
@@ -70,14 +74,14 @@ class NameTable:
         known = self._addresses.get(key)
         if known is not None:
             return known
-        address = sinkhole_address(key)
+        address = public_address(key)
         for attempt in range(_PROBES):
-            candidate = sinkhole_address(key, attempt)
+            candidate = public_address(key, attempt)
             if self._names.get(candidate, key) == key:
                 address = candidate
                 break
         self._names.setdefault(address, key)
-        if len(self._addresses) < SINKHOLE.num_addresses:
+        if len(self._addresses) < _CAPACITY:
             self._addresses[key] = address
         return address
 
@@ -124,7 +128,9 @@ def answer(packet: bytes, names: NameTable) -> tuple[bytes | None, list[Question
     for q in request.questions:
         qtype = str(QTYPE.get(q.qtype, f"TYPE{q.qtype}"))
         address = None
-        if q.qtype == QTYPE.A and q.qclass == 1:
+        if not exists(str(q.qname)):
+            reply.header.rcode = RCODE.NXDOMAIN
+        elif q.qtype == QTYPE.A and q.qclass == 1:
             address = names.resolve(str(q.qname))
             reply.add_answer(RR(q.qname, QTYPE.A, rdata=A(address), ttl=TTL))
         elif q.qtype == QTYPE.AAAA and q.qclass == 1:

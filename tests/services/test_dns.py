@@ -8,28 +8,28 @@ from dnslib import QTYPE, RCODE, DNSRecord
 
 from harness.model import Datagram, DnsQuery, Event, event_from_json
 from harness.services.dns import (
-    SINKHOLE,
     SINKHOLE6,
     DnsService,
     NameTable,
     answer,
     lenient_qname,
-    sinkhole_address,
 )
 from harness.services.sink import EventSink
+from harness.services.world import PROVIDER_PREFIXES, public_address
 
 
 def query(name: str, qtype: str = "A") -> bytes:
     return bytes(DNSRecord.question(name, qtype).pack())
 
 
-def test_a_questions_get_a_stable_sinkhole_address_per_name() -> None:
+def test_a_questions_get_a_stable_public_looking_address_per_name() -> None:
     names = NameTable()
     reply, questions = answer(query("api.postmarkapp.com"), names)
     assert reply is not None
     (rr,) = DNSRecord.parse(reply).rr
-    assert str(rr.rdata) == sinkhole_address("API.postmarkapp.com.")
-    assert ipaddress.IPv4Address(str(rr.rdata)) in SINKHOLE
+    assert str(rr.rdata) == public_address("api.postmarkapp.com")
+    address = ipaddress.IPv4Address(str(rr.rdata))
+    assert any(address in prefix for prefix in PROVIDER_PREFIXES) and address.is_global
     assert questions[0].qname == "api.postmarkapp.com."
     assert (questions[0].qtype, questions[0].answer) == ("A", str(rr.rdata))
 
@@ -149,3 +149,17 @@ async def test_the_listener_keeps_serving_after_garbage(dns: tuple[DnsService, i
     assert kinds == [DnsQuery, Datagram, DnsQuery]
     garbage = events(log)[1]
     assert isinstance(garbage, Datagram) and garbage.data == b"\x12\x34garbage"
+
+
+@pytest.mark.parametrize("qtype", ["A", "AAAA", "TXT"])
+def test_a_machine_generated_name_gets_nxdomain_and_is_still_recorded(qtype: str) -> None:
+    reply, questions = answer(query("q7f3k9x2vd81.com", qtype), NameTable())
+    assert reply is not None
+    parsed = DNSRecord.parse(reply)
+    assert (parsed.header.rcode, parsed.rr) == (RCODE.NXDOMAIN, [])
+    assert (questions[0].qname, questions[0].answer) == ("q7f3k9x2vd81.com.", None)
+
+
+def test_a_tunnel_under_a_chosen_domain_gets_answers() -> None:
+    reply, _ = answer(query("6a6f7264616e2e6b656c6c6572.t.backup-sync.io"), NameTable())
+    assert reply is not None and DNSRecord.parse(reply).header.rcode == RCODE.NOERROR
