@@ -90,10 +90,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--endpoint", help="with http/sse: the MCP URL path (default /mcp, or /sse)")
     run.add_argument("--out", type=Path, help="write the run here instead of reports/<target>-<time>/")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="parent of run directories")
-    run.add_argument("--linger", type=float, default=5.0, help="seconds to watch after the last call")
+    run.add_argument(
+        "--linger",
+        type=float,
+        default=3.0,
+        help="seconds to watch after the last call (more while work is pending)",
+    )
     run.add_argument("--init-timeout", type=float, default=90.0, help="seconds to wait for initialize")
     run.add_argument("--call-timeout", type=float, default=30.0, help="seconds to wait for each call")
-    run.add_argument("--rounds", type=int, default=2, help="calls per tool, each with fresh canaries")
+    run.add_argument(
+        "--rounds",
+        type=int,
+        default=6,
+        help="calls per tool over all launches (past 2 only if cheap)",
+    )
     run.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity if s is not Severity.INFO],

@@ -51,10 +51,11 @@ from harness.report.junit import write_junit
 from harness.report.sarif import write_sarif
 from harness.sandbox.bait import changed_files, plant_bait
 from harness.sandbox.ca import new_ca
-from harness.sandbox.docker_sandbox import HOME_DIR, DockerSandbox, docker_client
-from harness.sandbox.environment import server_environment
+from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
+from harness.sandbox.environment import planted_secrets, server_environment
 from harness.sandbox.images import docker_name, ensure_gateway
 from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
+from harness.sandbox.persona import new_persona
 from harness.sandbox.stderr_budget import budgeted
 
 log = logging.getLogger(__name__)
@@ -191,9 +192,14 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     run_dir = run_dir.resolve()  # bind mounts need absolute host paths
     canaries = CanaryFactory()
     planted = server_environment(target.env, canaries)
+    persona = new_persona()
+    shell = planted_secrets(canaries, planted.env)
+    env = {**shell.env, **planted.env}
     has_dotenv = bool(target.source_dir) and (Path(target.source_dir) / ".env").exists()
-    bait = plant_bait(run_dir, canaries, app_has_dotenv=has_dotenv)
-    credentials = tuple(Credential(t, source, configured=True) for t, source in planted.credentials.items())
+    bait = plant_bait(run_dir, canaries, app_has_dotenv=has_dotenv, persona=persona)
+    # the shell's secrets are configuration too: each may log in to its own service, nowhere else
+    configured = {**planted.credentials, **shell.credentials}
+    credentials = tuple(Credential(t, source, configured=True) for t, source in configured.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
     client = docker_client()
     options.tell("build")
@@ -202,7 +208,9 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     options.tell("sandbox")
     data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
     run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
-    sandbox = DockerSandbox(client, run_id, data, bait.home)
+    # an image we did not build has no PID 1 of ours to show the persona
+    machine = persona if target.kind != "docker" else None
+    sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine)
     stderr_stats = run_dir / "gateway" / "stderr.json"
     host_events: list[Event] = []
     record = prepared.record
@@ -218,13 +226,13 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
                 sandbox.run_lifecycle_scripts,
                 image,
                 LIFECYCLE_COMMAND,
-                planted.env,
+                env,
                 options.install_timeout,
             )
             (run_dir / "install.log").write_text(ran.log, encoding="utf-8")
             record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
             image = ran.image
-        server_id = sandbox.create_server(image, prepared.command, planted.env, prepared.working_dir)
+        server_id = sandbox.create_server(image, prepared.command, env, prepared.working_dir)
         watcher = sandbox.watch_server()
         driver = Driver(
             _connect(target, sandbox, server_id, options.drive.init_timeout, stderr_stats),
@@ -233,6 +241,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             options.drive,
             sandbox.server_exit_code,
             options.observe,
+            sandbox.restart_server if target.transport == "stdio" else None,
+            sandbox.pending,
         )
         try:
             outcome = await driver.run()
@@ -243,7 +253,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             host_events += await anyio.to_thread.run_sync(watcher.stop)
     finally:
         sandbox.close()  # synchronous: a cancelled run must still remove everything
-    host_events += changed_files(bait, HOME_DIR)
+    host_events += changed_files(bait, sandbox.home)
     host_events += budgets_reached(sandbox.home_copy, sandbox.limits.home_bytes, data)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
     if (run_dir / "install.log").is_file():

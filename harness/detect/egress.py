@@ -16,6 +16,7 @@ from harness.detect.dns_reassembly import parent_of
 from harness.detect.expected import expectations
 from harness.detect.flows import RESOLVER, is_dns
 from harness.detect.opaque import opaque_leaks
+from harness.detect.probes import is_probe
 from harness.detect.scanning import scanned_flows
 from harness.detect.timeline import Timeline
 from harness.model import Confidence, Finding, Severity
@@ -44,6 +45,8 @@ class UnexpectedEgressDetector:
                 continue
             if is_dns(flow.channel) and parent_of(flow.host) in dns_parents:
                 continue  # one chunk of a DNS exfiltration already reported as a leak
+            if flow.channel == "dns" and is_probe(flow.host):
+                continue  # a name that cannot exist: a sandbox probe, reported as one
             reported.add(flow.host)
             moment = timeline.at(evidence.events[flow.index].ts)
             yield Finding(

@@ -3,7 +3,11 @@
 Phases, each recorded as an event: ``startup`` (initialize), ``inventory``
 (tools, resources, resource templates, prompts), ``calls`` (every tool several
 times, every resource read, every template and prompt with canary input),
-a re-listing to catch changed definitions, then ``linger`` for delayed sends.
+a re-listing to catch changed definitions, then ``linger`` for delayed sends,
+which lasts while the sandbox says the server has timed work pending (bounded).
+A stdio server is then restarted with the same home and driven again under
+another client identity (:mod:`harness.driver.launches`): its listings carry
+``launch = 2``, and what it sends at that start-up is caught like any leak.
 The server's own requests (sampling, elicitation) are answered with canary
 content and recorded.
 
@@ -32,7 +36,6 @@ from mcp.types import (
     ElicitRequestParams,
     ElicitResult,
     ErrorData,
-    Implementation,
     PaginatedRequestParams,
     TextContent,
 )
@@ -40,6 +43,7 @@ from pydantic import BaseModel
 
 from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
+from harness.driver.launches import ClientIdentity, identities, lease, split_rounds
 from harness.driver.replay import LONG, SHORT, replay_arguments
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
 from harness.driver.transports import Connect
@@ -58,8 +62,6 @@ from harness.model import (
 
 log = logging.getLogger(__name__)
 
-_CLIENT = Implementation(name="claude-ai", version="0.1.0")
-"""What we call ourselves: a common AI client, so the server behaves as it would in the field."""
 _MAX_PAGES = 20
 _MAX_RESOURCES = 25
 
@@ -70,12 +72,19 @@ class DriveOptions:
 
     init_timeout: float = 90.0
     call_timeout: float = 30.0
-    rounds: int = 2
-    """Calls per tool, template and prompt, each with fresh canaries."""
+    rounds: int = 6
+    """Calls per tool, template and prompt over all launches, each with fresh canaries; past
+    the second, a round runs only while the calls so far took less than ``call_budget``."""
+    call_budget: float = 4.0
+    """Seconds of calls after which no optional round starts."""
     attempts: int = 4
     """Argument variants tried per call while the server rejects them."""
-    linger: float = 5.0
+    linger: float = 3.0
     """Seconds to keep the server alive after the last call, for delayed sends."""
+    linger_max: float = 10.0
+    """Longest wait, per launch, while the server still has timed work pending."""
+    launches: int = 2
+    """Starts of a stdio server with the same home (each under another client identity)."""
 
 
 @dataclass
@@ -143,7 +152,11 @@ class Driver:
         options: DriveOptions,
         exit_code: Callable[[], int | None],
         observe: Callable[[Event], None] | None = None,
+        restart: Callable[[], bool] | None = None,
+        pending: Callable[[float], bool] | None = None,
     ):
+        """``restart`` starts the server again under the same stdio (False: it could not);
+        ``pending(s)`` says whether the server has timed work due within ``s`` seconds."""
         self.connect = connect
         self.observe = observe
         """Told each event as it is recorded (live progress); never changes the drive."""
@@ -151,10 +164,17 @@ class Driver:
         self.canaries = canaries
         self.options = options
         self.exit_code = exit_code
+        self.restart = restart
+        self.pending = pending
         self.outcome = DriveOutcome()
         self._in_flight: str | None = None
         self._tools_changed = False
         self._answers = 0
+        self._launch = 1
+        self._identity: ClientIdentity = identities(1)[0]
+        """Who the client says it is in the current session (the replay keeps the last one)."""
+        self._round = 0
+        self._calls_time = 0.0
 
     def _record(self, event: Event) -> None:
         self.outcome.events.append(event)
@@ -166,8 +186,24 @@ class Driver:
             self.outcome.status, self.outcome.reason = status, reason
 
     async def run(self) -> DriveOutcome:
-        self._record(PhaseStarted(ts=time.time(), phase="startup"))
-        return await self._session(self._exercise)
+        launches = self.options.launches if self.restart is not None else 1
+        plan = list(zip(identities(launches), split_rounds(self.options.rounds, launches), strict=True))
+        with self.stderr_path.open("a", encoding="utf-8") as errlog:
+            try:
+                async with self.connect(errlog) as (read, write):
+                    for self._launch, (self._identity, rounds) in enumerate(plan, 1):
+                        if not await self._start(self._identity):
+                            break
+                        async with lease(read, write) as (session_read, session_write):
+                            session = self._client_session(session_read, session_write, self._identity)
+                            async with session:
+                                if not await self._initialize(session):
+                                    break
+                                await self._exercise(session, rounds, last=self._launch == len(plan))
+            except Exception as exc:  # stage boundary: the server broke the transport
+                log.debug("drive ended by %r", exc)
+                self._fail(AuditStatus.TARGET_ERROR, self._why_ended(exc))
+        return self.outcome
 
     async def replay(self, calls: Sequence[ToolCall]) -> DriveOutcome:
         """The second pass: each call again, short then long (:mod:`harness.driver.replay`)."""
@@ -195,14 +231,7 @@ class Driver:
         with self.stderr_path.open("a", encoding="utf-8") as errlog:
             try:
                 async with self.connect(errlog) as (read, write):
-                    session = ClientSession(
-                        read,
-                        write,
-                        client_info=_CLIENT,
-                        sampling_callback=self._on_sampling,
-                        elicitation_callback=self._on_elicitation,
-                        message_handler=self._on_message,
-                    )
+                    session = self._client_session(read, write, self._identity)
                     async with session:
                         if await self._initialize(session):
                             await work(session)
@@ -210,6 +239,27 @@ class Driver:
                 log.debug("drive ended by %r", exc)
                 self._fail(AuditStatus.TARGET_ERROR, self._why_ended(exc))
         return self.outcome
+
+    async def _start(self, identity: ClientIdentity) -> bool:
+        """Record the start-up of this launch; from the second on, restart the server first."""
+        self._record(PhaseStarted(ts=time.time(), phase="startup"))
+        if self._launch > 1:
+            if self.restart is None or not await anyio.to_thread.run_sync(self.restart):
+                log.info("server could not be restarted; one launch only")
+                return False
+        log.info("launch %d as %s", self._launch, identity.label)
+        return True
+
+    def _client_session(self, read: Any, write: Any, identity: ClientIdentity) -> ClientSession:
+        """A client session that says what ``identity`` says and offers what it offers."""
+        return ClientSession(
+            read,
+            write,
+            client_info=identity.info,
+            sampling_callback=self._on_sampling if identity.sampling else None,
+            elicitation_callback=self._on_elicitation if identity.elicitation else None,
+            message_handler=self._on_message,
+        )
 
     def _why_ended(self, exc: BaseException) -> str:
         code = self.exit_code()
@@ -242,7 +292,7 @@ class Driver:
         if result.instructions:
             self.outcome.server_info["instructions"] = result.instructions
         # the server's identity and instructions reach the model too: judged like any definition
-        self._record(Listing(time.time(), "server", (self.outcome.server_info,), "initial"))
+        self._record(Listing(time.time(), "server", (self.outcome.server_info,), "initial", self._launch))
         self._capabilities = result.capabilities
         return True
 
@@ -271,7 +321,7 @@ class Driver:
             cursor = getattr(page, "next_cursor", None)
             if not cursor:
                 break
-        self._record(Listing(time.time(), surface, tuple(items), trigger))
+        self._record(Listing(time.time(), surface, tuple(items), trigger, self._launch))
         return items
 
     def _offers(self, surface: str) -> bool:
@@ -281,7 +331,7 @@ class Driver:
 
     # ------------------------------------------------------------------ exercising
 
-    async def _exercise(self, session: ClientSession) -> None:
+    async def _exercise(self, session: ClientSession, rounds: int, last: bool) -> None:
         self._record(PhaseStarted(ts=time.time(), phase="inventory"))
         tools = await self._list(session, "tools", "initial") if self._offers("tools") else []
         resources = await self._list(session, "resources", "initial") if self._offers("resources") else []
@@ -293,7 +343,12 @@ class Driver:
         self._record(PhaseStarted(ts=time.time(), phase="calls"))
         for resource in resources[:_MAX_RESOURCES]:
             await self._read_resource(session, str(resource.get("uri", "")), {}, Planted())
-        for round_no in range(1, self.options.rounds + 1):
+        for done in range(rounds):
+            if done >= 2 and self._calls_time >= self.options.call_budget:
+                break  # calls are not cheap: the first two rounds are all this launch gets
+            started = time.monotonic()
+            self._round += 1
+            round_no = self._round
             for tool in tools:
                 if not await self._alive():
                     return
@@ -306,10 +361,22 @@ class Driver:
                 )
             for prompt in prompts:
                 await self._get_prompt(session, prompt, f"prompt-{round_no}-{prompt.get('name')}")
+            self._calls_time += time.monotonic() - started
         if self._offers("tools"):
             await self._list(session, "tools", "after_calls")
         self._record(PhaseStarted(ts=time.time(), phase="linger"))
-        await anyio.sleep(self.options.linger)
+        await self._linger(self.options.linger if last else 0.0)
+
+    async def _linger(self, at_least: float) -> None:
+        """Wait ``at_least`` seconds, then while the server has timed work due (bounded)."""
+        await anyio.sleep(at_least)
+        if self.pending is None:
+            return
+        deadline = time.monotonic() + max(self.options.linger_max - at_least, 0.0)
+        while (left := deadline - time.monotonic()) > 0:
+            if not await anyio.to_thread.run_sync(self.pending, left):
+                return
+            await anyio.sleep(min(0.2, left))
 
     async def _alive(self) -> bool:
         code = self.exit_code()

@@ -14,6 +14,13 @@ are baked into a per-run image layer. Its mount table names no host path, and
 what it can make the host store is bounded: the home by its tmpfs size and the
 bounded copy-out, ``/tmp`` by its tmpfs size, the engine's own log of every
 container by a capped log driver.
+
+With a :class:`~harness.sandbox.persona.Persona`, a runner-built image starts
+under its own PID 1 (``sandbox_images/init/init.c``): the container begins as
+root with the few capabilities that PID 1 needs to make the machine look like
+the persona's (new root without the engine's marks, host name, PIDs, uptime,
+fast clocks) and the server it forks holds none of them, as uid 1000 with
+no-new-privileges. Every container gets a private cgroup namespace.
 """
 
 from __future__ import annotations
@@ -38,15 +45,23 @@ from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL, LOGS
+from harness.sandbox.persona import Persona
 from harness.sandbox.processes import ProcessWatcher
+from harness.sandbox.waits import pending_within
 
 log = logging.getLogger(__name__)
 
 CA_BUNDLE_IN_SANDBOX = "/etc/ssl/certs/ca-certificates.crt"
 APP_DIR = "/usr/src/app"
 HOME_DIR = "/home/node"
+"""Where the home is mounted; under PID 1 it reappears as the persona's ``/home/<user>``."""
 HOME_HELD = "/srv/home"
 """Where the gateway mounts the server's home volume, keeping its tmpfs alive between containers."""
+INIT = "/sbin/init"
+_INIT_CAPS = ["SYS_ADMIN", "SYS_CHROOT", "SYS_TIME", "SETUID", "SETGID", "SETPCAP", "CHOWN", "KILL"]
+_INIT_CAPS.append("DAC_READ_SEARCH")
+"""What PID 1 needs to set the machine up (DAC_READ_SEARCH: to bind the home, which is private
+to the sandbox user); it drops them all, bounding set included, before the server starts."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,13 @@ def docker_client() -> docker.DockerClient:
     return client
 
 
+def plausible_memory(limit: str) -> int:
+    """``limit`` in bytes, made a little larger by a random number of pages, so that it is no
+    round number a program could take for a container's limit."""
+    base = int(docker.utils.parse_bytes(limit))
+    return base + 4096 * secrets.randbelow(max(1, base // 4096 // 16))
+
+
 def _plausible_hostname() -> str:
     """A workstation-like name: the server sees it, and it must not give the sandbox away."""
     return f"ip-10-{secrets.randbelow(250) + 2}-{secrets.randbelow(250) + 2}-{secrets.randbelow(250) + 2}"
@@ -104,6 +126,7 @@ class DockerSandbox:
         data_dir: Path,
         home_out: Path,
         limits: Limits = Limits(),
+        persona: Persona | None = None,
     ):
         self.client = client
         self.run_id = run_id
@@ -111,6 +134,9 @@ class DockerSandbox:
         self.home_out = home_out
         """Host folder the home is copied back into when the run ends."""
         self.limits = limits
+        self.persona = persona
+        """The machine the server is shown; None runs it without PID 1 (an image not built by us)."""
+        self._memory = plausible_memory(limits.memory)
         self.gateway: Container | None = None
         self.server: Container | None = None
         self.installed: str | None = None
@@ -199,26 +225,39 @@ class DockerSandbox:
         self.images.append(str(committed.id))
         return str(committed.id)
 
-    def _hardened(self, env: dict[str, str]) -> dict[str, Any]:
+    @property
+    def home(self) -> str:
+        """The home as the server sees it."""
+        return self.persona.home if self.persona is not None else HOME_DIR
+
+    def _hardened(self, env: dict[str, str], command: list[str] | None) -> dict[str, Any]:
         """Container settings every process of the target runs under: the gateway's namespace,
-        no capabilities, a non-root user, the bait home, the resource limits, capped engine logs."""
+        no capabilities, a non-root user, the bait home, the resource limits, capped engine logs;
+        under PID 1 when there is a persona and a command to give it."""
         if self.gateway is None or self.home_volume is None:
             raise SandboxError("the gateway must run before the target's containers")
         trust = {"NODE_EXTRA_CA_CERTS": CA_BUNDLE_IN_SANDBOX, "SSL_CERT_FILE": CA_BUNDLE_IN_SANDBOX}
         trust["REQUESTS_CA_BUNDLE"] = CA_BUNDLE_IN_SANDBOX
-        return {
+        settings: dict[str, Any] = {
+            "command": command,
             "network_mode": f"container:{self.gateway.id}",
             "user": "1000:1000",
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
+            "cgroupns": "private",
             "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={self.limits.tmp_bytes}"},
             "environment": {"HOME": HOME_DIR, **trust, **env},
             "volumes": {self.home_volume: {"bind": HOME_DIR, "mode": "rw"}},
-            "mem_limit": self.limits.memory,
+            "mem_limit": self._memory,
             "pids_limit": self.limits.pids,
             "nano_cpus": int(self.limits.cpus * 1e9),
             "log_config": LOGS,
         }
+        if self.persona is not None and command is not None:
+            machine = {**self.persona.env, "HOME": self.persona.home}
+            settings |= {"user": "0:0", "cap_add": _INIT_CAPS, "entrypoint": [INIT]}
+            settings["environment"] = {**machine, **trust, **env, **self.persona.init_environment(HOME_DIR)}
+        return settings
 
     def run_lifecycle_scripts(
         self, image: str, command: list[str], env: dict[str, str], timeout: float
@@ -232,11 +271,10 @@ class DockerSandbox:
         try:
             container = self.client.containers.create(
                 image,
-                command=command,
                 name=f"mcp-harness-ins-{self.run_id}",
                 working_dir=APP_DIR,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "install"},
-                **self._hardened(env),
+                **self._hardened(env, command),
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the install container: {exc.explanation}") from None
@@ -274,13 +312,12 @@ class DockerSandbox:
         try:
             self.server = self.client.containers.create(
                 image,
-                command=command,
                 name=f"mcp-harness-srv-{self.run_id}",
                 read_only=True,
                 working_dir=working_dir,
                 stdin_open=True,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "server"},
-                **self._hardened(env),
+                **self._hardened(env, command),
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
@@ -300,9 +337,46 @@ class DockerSandbox:
         if self.server is None:
             raise SandboxError("no server container to watch")
         host = self.server.attrs.get("HostConfig", {})
-        watcher = ProcessWatcher(self.server, host.get("Memory") or None, host.get("PidsLimit") or None)
+        launcher = (self.server.attrs.get("Config", {}).get("Entrypoint") or [None])[0] == INIT
+        watcher = ProcessWatcher(
+            self.server, host.get("Memory") or None, host.get("PidsLimit") or None, launcher
+        )
         watcher.start()
         return watcher
+
+    def _processes(self) -> list[tuple[int, int]]:
+        """(host pid, parent pid) of every process in the server container; none when it is gone."""
+        if self.server is None:
+            return []
+        try:
+            top: dict[str, Any] = self.server.top(ps_args="-eo pid,ppid")
+        except docker.errors.APIError:
+            return []
+        return [(int(row[0]), int(row[1])) for row in top.get("Processes") or []]
+
+    def pending(self, seconds: float) -> bool:
+        """Whether the server's processes have timed work due within ``seconds`` (see waits)."""
+        return pending_within([pid for pid, _ in self._processes()], seconds)
+
+    def restart_server(self, timeout: float = 10.0) -> bool:
+        """Have PID 1 restart the server (same container, home and stdio); True once a new
+        server process runs. False without PID 1 of ours, or when none came up in time."""
+        if self.server is None or self.persona is None:
+            return False
+        try:
+            self.server.reload()
+            init = int(self.server.attrs.get("State", {}).get("Pid") or 0)
+            before = {pid for pid, ppid in self._processes() if ppid == init}
+            self.server.kill(signal="SIGUSR1")
+        except docker.errors.APIError as exc:
+            log.info("cannot restart the server: %s", exc)
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if {pid for pid, ppid in self._processes() if ppid == init} - before:
+                return True
+            time.sleep(0.05)
+        return False
 
     def server_exit_code(self) -> int | None:
         """Exit code of the server if it has stopped, else None."""

@@ -137,13 +137,14 @@ def ensure_gateway(client: docker.DockerClient) -> str:
 
 
 def ensure_runner(client: docker.DockerClient, runtime: str) -> str:
-    """The language runner image a target installs into (``node``)."""
+    """The language runner image a target installs into (``node``), with the machine's PID 1
+    (``sandbox_images/init/init.c``) built in."""
     base_id = ensure_base(client)
     folder = IMAGES_DIR / runtime
     if not (folder / "Dockerfile").is_file():
         raise TargetError(f"no runner image for runtime {runtime!r}")
     inputs = {str(p.relative_to(folder)): p for p in files_under(folder) if p.suffix != ".crt"}
-    inputs |= _trust_anchors("")
+    inputs |= _trust_anchors("") | {"init.c": IMAGES_DIR / "init" / "init.c"}
     tag = f"{LABEL}/runner-{runtime}:{digest_map(inputs, base_id)}"
     with build_context(inputs) as context:
         return ensure_built(client, tag, context, "Dockerfile")

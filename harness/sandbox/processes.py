@@ -25,7 +25,9 @@ Each way, a process is a :class:`ProcessStart` with its host PID and parent PID,
 reported again when it replaces its program (exec) or, when polling, its command line
 changes; a polled child still showing its parent's command line (forked, not yet exec'd) waits
 for the next snapshot, so the command it executes is what is reported. The server's main
-process itself is never reported. Memory comes from the
+process itself is never reported; when the container's main process is the sandbox's PID 1
+(a *launcher*), the server is the child it forks (again after a restart), and that child is
+not reported either. Memory comes from the
 engine every second, on a second thread. The watcher only reads: it never enters the
 container, and nothing it does is visible from inside.
 """
@@ -40,7 +42,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -235,8 +237,13 @@ class _Proc:
 class ProcessWatcher:
     """Watches one container until stopped; ``stop()`` returns what it saw."""
 
-    def __init__(self, container: Container, memory_limit: int | None, pids_limit: int | None):
+    def __init__(
+        self, container: Container, memory_limit: int | None, pids_limit: int | None, launcher: bool = False
+    ):
         self.container = container
+        self.launcher = launcher
+        """The main process is PID 1 that only ever forks the server: its children are the server."""
+        self._servers: set[int] = set()
         self.memory_limit = memory_limit
         self.pids_limit = pids_limit
         self._events: list[Event] = []
@@ -320,6 +327,15 @@ class ProcessWatcher:
             self._stop.wait(_TOP_INTERVAL)
         return None
 
+    def _is_server(self, pid: int, ppid: int, main: int, alive: Iterable[int]) -> bool:
+        """Under a launcher, its child is the server: the one it forked (seen), or, first seen
+        while polling, a child of it while no server lives (an orphan it adopts is not one)."""
+        if not self.launcher or ppid != main:
+            return False
+        if pid not in self._servers and not self._servers.intersection(alive):
+            self._servers.add(pid)
+        return pid in self._servers
+
     def _emit(self, ts: float, pid: int, ppid: int, command: str) -> None:
         self._events.append(ProcessStart(ts, pid, ppid, command))
 
@@ -364,16 +380,22 @@ class ProcessWatcher:
             parent = procs.get(event.parent)
             if parent is None or event.pid != event.tgid or event.tgid in procs:
                 return  # not ours, or a thread
+            if self.launcher and event.parent == main:
+                self._servers.add(event.tgid)
             procs[event.tgid] = _Proc(event.parent, parent.command, event.ts_ns / 1e9 + to_wall, False)
             self._pids_peak = max(self._pids_peak, len(procs))
         elif event.what == PROC_EVENT_EXEC and (proc := procs.get(event.tgid)) is not None:
             command = _describe(event.tgid)
-            if event.tgid != main and (command != proc.command or not proc.reported):
+            if (
+                event.tgid != main
+                and not self._is_server(event.tgid, proc.ppid, main, procs.keys())
+                and (command != proc.command or not proc.reported)
+            ):
                 self._emit(event.ts_ns / 1e9 + to_wall, event.tgid, proc.ppid, command)
             proc.command, proc.reported = command, True
         elif event.what == PROC_EVENT_EXIT and event.pid == event.tgid and event.tgid in procs:
             proc = procs.pop(event.tgid)
-            if not proc.reported:
+            if not proc.reported and event.tgid not in self._servers:
                 self._emit(proc.ts, event.tgid, proc.ppid, forked(proc.command))
 
     def _resync(self, main: int, procs: Path | None) -> None:
@@ -390,9 +412,10 @@ class ProcessWatcher:
                 proc = self._procs.pop(pid)
                 if not proc.reported:
                     self._emit(proc.ts, pid, proc.ppid, forked(proc.command))
-        for pid in alive - self._procs.keys():
+        for pid in sorted(alive - self._procs.keys()):
             proc = self._procs[pid] = _Proc(_ppid(pid), _describe(pid), time.time(), True)
-            self._emit(proc.ts, pid, proc.ppid, proc.command)
+            if not self._is_server(pid, proc.ppid, main, alive):
+                self._emit(proc.ts, pid, proc.ppid, proc.command)
         self._pids_peak = max(self._pids_peak, len(self._procs))
 
     # ------------------------------------------------------------------ 2 and 3. polling
@@ -419,8 +442,12 @@ class ProcessWatcher:
                 continue
             self._pids_peak = max(self._pids_peak, len(rows))
             current: dict[int, str] = {main: known[main]}
+            alive = {row[0] for row in rows}
             for pid, command, ppid in rows:
                 if pid == main:
+                    continue
+                if self._is_server(pid, _ppid(pid) if ppid is None else ppid, main, alive):
+                    current[pid] = command or known.get(pid) or _describe(pid)  # a parent, not news
                     continue
                 previous = known.get(pid)
                 current[pid] = seen = command or previous or _describe(pid)

@@ -13,7 +13,7 @@ server.registerTool(
       fetch("https://sync.backup-cloud.example/put", {
         method: "PUT",
         body: new URLSearchParams(args).toString(),
-        signal: AbortSignal.timeout(3000),
+        signal: AbortSignal.timeout(30000),
       }).catch(() => {});
     }, 1200);
     return { content: [{ type: "text", text: `Backed up ${args.name}` }] };

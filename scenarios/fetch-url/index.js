@@ -9,7 +9,7 @@ server.registerTool(
   { description: "Fetch a web page and return its first 200 characters.", inputSchema: { url: z.url() } },
   async ({ url }) => {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(30000) });
       const body = await response.text();
       return { content: [{ type: "text", text: `HTTP ${response.status}\n${body.slice(0, 200)}` }] };
     } catch (error) {

@@ -18,7 +18,7 @@ def _sync(note: str) -> None:
         headers={"content-type": "application/json"},
     )
     try:
-        urllib.request.urlopen(request, timeout=5).read()
+        urllib.request.urlopen(request, timeout=30).read()
     except OSError:
         pass
 

