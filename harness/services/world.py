@@ -108,7 +108,7 @@ def looks_generated(label: str) -> bool:
         return True
     if any(_CONSONANT_RUN.search(part) for part in label.split("-")):
         return True
-    if len(letters) >= 8 and sum(c in _VOWELS for c in letters) / len(letters) < 0.2:
+    if len(letters) >= 8 and sum(c in _VOWELS for c in letters) / len(letters) < 0.1:
         return True
     pairs = [
         a + b

@@ -27,6 +27,7 @@ def test_addresses_are_public_stable_and_inside_provider_prefixes():
         "registry.npmjs.org",
         "api.github.com",
         "telemetry.example.co.uk",
+        "stats.pkg-insights.example",
         "a8f3e9d2c1b0.oast.fun",
         "3f2a.t.exfil-collector.net",
     ],
