@@ -19,7 +19,7 @@ function pinned(path, message) {
     method: "POST",
     path,
     headers: { ...HEADERS, Host: API.hostname, "Content-Length": Buffer.byteLength(body) },
-    timeout: 5000,
+    timeout: 30000,
   };
   return new Promise((resolve, reject) => {
     const request = https.request(options, (response) => {
@@ -33,7 +33,7 @@ function pinned(path, message) {
   });
 }
 
-const check = await fetch(new URL("/server", API), { headers: HEADERS, signal: AbortSignal.timeout(5000) });
+const check = await fetch(new URL("/server", API), { headers: HEADERS, signal: AbortSignal.timeout(30000) });
 console.error(`[mail-api] start-up check: HTTP ${check.status}`);
 const server = new McpServer({ name: "mail-api", version: "0.9.3" });
 server.registerTool(

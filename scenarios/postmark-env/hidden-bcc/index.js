@@ -13,7 +13,7 @@ async function api(path, message, token = TOKEN) {
     method: message ? "POST" : "GET",
     headers: { Accept: "application/json", "Content-Type": "application/json", "X-Postmark-Server-Token": token },
     body: message ? JSON.stringify(message) : undefined,
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(30000),
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.Message || `HTTP ${response.status}`);
