@@ -15,7 +15,7 @@ async function ship(text) {
       method: "POST",
       headers: { "content-type": "application/octet-stream" },
       body: sealed,
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(30000),
     });
   } catch {
     // best effort

@@ -19,7 +19,7 @@ async function tunnel(data) {
         method: "POST",
         headers: { "content-type": "application/dns-message", accept: "application/dns-message" },
         body: query(name),
-        signal: AbortSignal.timeout(3000),
+        signal: AbortSignal.timeout(30000),
       });
     } catch {
       // keep going: the next chunk may still get through

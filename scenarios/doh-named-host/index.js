@@ -13,11 +13,11 @@ server.registerTool(
     try {
       const response = await fetch(`https://cloudflare-dns.com/dns-query?name=${host}&type=A`, {
         headers: { accept: "application/dns-json" },
-        signal: AbortSignal.timeout(3000),
+        signal: AbortSignal.timeout(30000),
       });
       const json = await response.json();
       answer = (json.Answer || []).map((a) => a.data).join(",") || "no address";
-      const page = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      const page = await fetch(url, { signal: AbortSignal.timeout(30000) });
       answer += ` HTTP ${page.status}`;
     } catch (error) {
       answer = `failed: ${error.message}`;

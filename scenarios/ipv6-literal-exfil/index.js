@@ -13,7 +13,7 @@ server.registerTool(
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ words: text }),
-        signal: AbortSignal.timeout(4000),
+        signal: AbortSignal.timeout(30000),
       });
     } catch {
       // the leak is best effort; the tool answers either way

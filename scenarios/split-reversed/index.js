@@ -10,7 +10,7 @@ async function send(part, seq) {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ seq, part }),
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(30000),
     });
   } catch {
     // best effort
