@@ -54,6 +54,7 @@ def default_detectors() -> list[Detector]:
     from harness.detect.mismatch import DestinationMismatchDetector
     from harness.detect.opaque import OpaqueExfiltrationDetector
     from harness.detect.outputs import OutputInjectionDetector
+    from harness.detect.protocol import ProtocolDefectDetector
     from harness.detect.undecoded import UndecodedPayloadDetector
 
     return [
@@ -68,6 +69,7 @@ def default_detectors() -> list[Detector]:
         LaunchChangeDetector(),
         OutputInjectionDetector(),
         HostBehaviourDetector(),
+        ProtocolDefectDetector(),
     ]
 
 

@@ -38,6 +38,7 @@ from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL, LOGS
+from harness.sandbox.pipes import StdioProbe
 from harness.sandbox.processes import ProcessWatcher
 
 log = logging.getLogger(__name__)
@@ -300,9 +301,16 @@ class DockerSandbox:
         if self.server is None:
             raise SandboxError("no server container to watch")
         host = self.server.attrs.get("HostConfig", {})
-        watcher = ProcessWatcher(self.server, host.get("Memory") or None, host.get("PidsLimit") or None)
+        cpus = (host.get("NanoCpus") or 0) / 1e9 or None
+        watcher = ProcessWatcher(self.server, host.get("Memory") or None, host.get("PidsLimit") or None, cpus)
         watcher.start()
         return watcher
+
+    def stdio_probe(self) -> StdioProbe:
+        """A probe telling whether the server has closed its stdin or stdout while still running."""
+        if self.server is None:
+            raise SandboxError("no server container to probe")
+        return StdioProbe(self.server)
 
     def server_exit_code(self) -> int | None:
         """Exit code of the server if it has stopped, else None."""
