@@ -31,8 +31,8 @@ _NOUN = {
     "prompts": "prompt",
 }
 _NAMED = 5
-_PEGGED_NOTE = 5.0
-"""Seconds at the CPU limit worth stating."""
+_PEGGED_NOTE = 10.0
+"""Seconds at the CPU limit worth stating (a runtime starting up on a busy host can spend a few)."""
 
 
 def _names(keys: list[str]) -> str:
