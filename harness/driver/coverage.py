@@ -32,7 +32,7 @@ _NOUN = {
 }
 _NAMED = 5
 _PEGGED_NOTE = 10.0
-"""Seconds at the CPU limit worth stating (a runtime starting up on a busy host can spend a few)."""
+"""Seconds at the CPU limit worth stating."""
 
 
 def _names(keys: list[str]) -> str:
@@ -124,8 +124,10 @@ class Exercise:
 
 
 def with_usage(coverage: Coverage, usage: ResourceUsage | None) -> Coverage:
-    """The coverage with what the server's resource use says about its liveness."""
-    if usage is None or usage.cpu_pegged < _PEGGED_NOTE:
+    """The coverage with what the server's resource use says about its silence: time at the CPU
+    limit is stated when requests went unanswered (on a busy host, an honest runtime starting up
+    is runnable for seconds)."""
+    if usage is None or usage.cpu_pegged < _PEGGED_NOTE or not coverage.unanswered:
         return coverage
     limit = f"{usage.cpu_limit:g} CPU" if usage.cpu_limit else "its CPU limit"
     note = f"the server ran at its CPU limit ({limit}) for {usage.cpu_pegged:.0f}s"
