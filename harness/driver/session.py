@@ -8,8 +8,9 @@ for delayed sends. A surface is listed again on each ``list_changed`` whenever i
 seen. The server's own requests (sampling, elicitation) are answered with canary content and
 recorded.
 
-Listings and results are read as the server sent them (:mod:`harness.driver.wire`), so a
-definition the SDK would reject is still exercised and reported as a defect. What the drive
+Listings (:mod:`harness.driver.inventory`) and results are read as the server sent them
+(:mod:`harness.driver.wire`), so a definition the SDK would reject is still exercised and
+reported as a defect. What the drive
 reached and what it could not is kept in an :class:`Exercise`, from which the run's coverage
 and its completeness follow (:mod:`harness.driver.coverage`).
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import re
 import time
@@ -49,7 +49,8 @@ from pydantic import BaseModel
 from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
 from harness.driver.coverage import Exercise
-from harness.driver.listings import METHODS, input_schema, key_of, read_page
+from harness.driver.inventory import Inventory
+from harness.driver.listings import input_schema, key_of
 from harness.driver.replay import LONG, SHORT, replay_arguments
 from harness.driver.stdio import StdoutLedger, stdout_evidence
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
@@ -62,7 +63,6 @@ from harness.model import (
     Event,
     Listing,
     PhaseStarted,
-    ProtocolDefect,
     ServerNotice,
     ServerRequest,
     ToolCall,
@@ -74,14 +74,9 @@ log = logging.getLogger(__name__)
 
 _CLIENT = Implementation(name="claude-ai", version="0.1.0")
 """What we call ourselves: a common AI client, so the server behaves as it would in the field."""
-MAX_PAGES = 1000
-"""Pages followed per listing; reaching it is stated and leaves the run incomplete."""
-_MAX_ITEMS = 5000
-_MAX_LISTING_BYTES = 32 << 20
 _MAX_RESOURCES = 25
 _MAX_RELISTS = 50
 _MAX_NOTICES = 1000
-_MAX_DEFECTS = 200
 _WATCH_INTERVAL = 1.0
 _CHANGED = {f"notifications/{s}/list_changed": s for s in ("tools", "resources", "prompts")}
 
@@ -186,9 +181,9 @@ class Driver:
         self._wake = anyio.Event()
         self._relists = 0
         self._notices = 0
-        self._defects: set[tuple[str, str, str]] = set()
         self._answers = 0
         self._wire: Wire | None = None
+        self._inventory: Inventory | None = None
 
     def _record(self, event: Event) -> None:
         self.outcome.events.append(event)
@@ -236,6 +231,7 @@ class Driver:
                 async with self.connect(errlog) as (read, write):
                     dispatcher: JSONRPCDispatcher = JSONRPCDispatcher(read, write)
                     self._wire = wire = Wire(dispatcher, self._why_closed)
+                    self._inventory = Inventory(wire, self.exercise, self._record, self.options.call_timeout)
                     session = ClientSession(
                         dispatcher=dispatcher,
                         client_info=_CLIENT,
@@ -262,6 +258,8 @@ class Driver:
             self.outcome.events += defects
             for note in notes:
                 self.exercise.note(note)
+        if self._inventory is not None:
+            self._inventory.note_defects()
         self.outcome.coverage = self.exercise.coverage()
 
     def _why_ended(self, exc: BaseException) -> str:
@@ -322,75 +320,9 @@ class Driver:
         self._capabilities = result.capabilities
         return True
 
-    # ------------------------------------------------------------------ listing
-
     async def _list(self, surface: str, trigger: str) -> list[dict[str, Any]]:
-        """List one surface to its last page (bounded) and record it; what failed is stated, and a
-        listing that stopped part-way keeps the items it got and says why it is partial."""
-        assert self._wire is not None
-        items: dict[str, dict[str, Any]] = {}
-        cursor: str | None = None
-        cursors: set[str] = set()
-        size, unusable, error = 0, 0, None
-        stopped = self._wire.ended is not None
-        for number in range(1, MAX_PAGES + 1):
-            try:
-                raw = await self._wire.request(
-                    METHODS[surface], {"cursor": cursor} if cursor else None, self.options.call_timeout
-                )
-            except TimeoutError:
-                error = f"page {number} got no answer within {self.options.call_timeout:g}s"
-                break
-            except HangUp as exc:
-                error = "the drive had already stopped" if stopped else f"page {number} not answered: {exc}"
-                break
-            except MCPError as exc:
-                error = f"page {number} was answered with an error: {str(exc)[:200]}"
-                break
-            page = read_page(surface, raw, self._wire.version or "")
-            self._defects_of(surface, page.defects)
-            unusable += page.unusable
-            for item in page.items:
-                items.setdefault(key_of(surface, item), item)
-            size += len(json.dumps(raw, ensure_ascii=False, default=str))
-            cursor, error = page.cursor, page.problem and f"page {number}: {page.problem}"
-            if error or not cursor:
-                break
-            if cursor in cursors:
-                error = f"pagination loops: page {number} gave a cursor already followed"
-            elif len(items) > _MAX_ITEMS or size > _MAX_LISTING_BYTES:
-                error = f"listing cut at page {number}: over {_MAX_ITEMS} items or {_MAX_LISTING_BYTES} bytes"
-            if error:
-                break
-            cursors.add(cursor)
-        else:
-            error = f"pagination cut short at the {MAX_PAGES}-page bound (the server had more pages)"
-        listed = list(items.values())
-        self._record(Listing(time.time(), surface, tuple(listed), trigger, error=error))
-        self._state_listing(surface, trigger, error, unusable)
-        return listed
-
-    def _state_listing(self, surface: str, trigger: str, error: str | None, unusable: int) -> None:
-        method = METHODS[surface]
-        if error and trigger == "initial":
-            self.exercise.gap(f"{method} incomplete: {error}")
-        elif error:
-            self.exercise.gap(f"could not re-list {surface} ({trigger}): {error}")
-        if unusable:
-            self.exercise.gap(f"{unusable} item(s) in {method} could not be exercised: no usable name")
-
-    def _defects_of(self, surface: str, defects: tuple[tuple[str, str], ...]) -> None:
-        for subject, detail in defects:
-            key = (surface, subject, detail)
-            if key in self._defects or len(self._defects) >= _MAX_DEFECTS:
-                continue
-            self._defects.add(key)
-            self._record(ProtocolDefect(time.time(), "schema", f"{surface}: {subject}", detail))
-        if self._defects:
-            self.exercise.note(
-                f"{len(self._defects)} listed definition(s) break the protocol (the SDK would reject"
-                " their listing); each was exercised as listed"
-            )
+        assert self._inventory is not None
+        return await self._inventory.list(surface, trigger)
 
     def _offers(self, surface: str) -> bool:
         caps = getattr(self, "_capabilities", None)

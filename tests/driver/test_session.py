@@ -13,7 +13,7 @@ from mcp.shared.message import SessionMessage
 from mcp_types import JSONRPCNotification, JSONRPCRequest, JSONRPCResponse
 
 from harness.canary import CanaryFactory
-from harness.driver import session
+from harness.driver import inventory
 from harness.driver.session import DriveOptions, Driver
 from harness.driver.transports import Connect, TransportStreams
 from harness.model import Listing
@@ -71,11 +71,11 @@ async def _drive(handle: Handler, tmp_path: Path, **options: Any) -> Driver:
 
 
 def _listings(driver: Driver) -> list[Listing]:
-    return [e for e in driver.outcome.events if isinstance(e, Listing)]
+    return [e for e in driver.outcome.events if isinstance(e, Listing) and e.surface == "tools"]
 
 
 async def test_endless_pagination_stops_at_the_bound_and_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(session, "MAX_PAGES", 5)
+    monkeypatch.setattr(inventory, "MAX_PAGES", 5)
 
     def handle(method: str, params: dict[str, Any], notify: Callable[[str], None]) -> dict[str, Any] | None:
         if method == "tools/list":
