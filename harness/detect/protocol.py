@@ -44,11 +44,12 @@ class ProtocolDefectDetector:
                 severity=Severity.INFO,
                 title=_TITLES.get(event.defect, "The server broke the MCP protocol"),
                 call_id=None,
-                tool=None,
+                tool=event.subject.partition(": ")[2] or None,
                 canary=None,
                 destination=event.subject,
                 channel="stdout" if event.subject == "stdout" else "listing",
                 evidence=event.detail + (f"\nsample:\n{sample}" if sample else ""),
                 event_index=index,
                 confidence=Confidence.HIGH,
+                phase=None if ": " in event.subject else "stdio",
             )

@@ -12,3 +12,4 @@ def test_each_protocol_defect_is_an_info_finding_with_its_sample():
     assert [x.severity for x in findings] == [Severity.INFO, Severity.INFO]
     assert findings[0].evidence == "3 line(s) on stdout were not JSON-RPC\nsample:\n[debug]\\x1b"
     assert findings[1].destination == "tools: read_file" and findings[1].channel == "listing"
+    assert (findings[0].tool, findings[0].phase, findings[1].tool) == (None, "stdio", "read_file")
