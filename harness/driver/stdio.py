@@ -271,17 +271,26 @@ async def _write(stdin: ByteSendStream, receive: Any, ledger: StdoutLedger, read
             await reader_send.aclose()
 
 
+async def _exited(process: Process, within: float) -> bool:
+    """Whether the process ended within the bound (polled: waiting would also wait for its pipes)."""
+    with anyio.move_on_after(within):
+        while process.returncode is None:
+            await anyio.sleep(0.05)
+    return process.returncode is not None
+
+
 async def _stop(process: Process) -> None:
+    """Close stdin, then TERM (a wrapper may flush on it), then KILL, each after a short grace."""
     with anyio.CancelScope(shield=True):
         with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
             if process.stdin is not None:
                 await process.stdin.aclose()
-        with anyio.move_on_after(2):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
-            with anyio.move_on_after(2):
-                await process.wait()
+        for stop in (process.terminate, process.kill):
+            if await _exited(process, 2):
+                return
+            with contextlib.suppress(ProcessLookupError):
+                stop()
+        await _exited(process, 2)
 
 
 def bounded_stdio(argv: list[str], ledger: StdoutLedger) -> Connect:
