@@ -342,6 +342,8 @@ def _index_entry(item: Audited, out: Path) -> IndexEntry:
     verdict = {0: below, 1: f"{open_} findings"}.get(result.exit_code, "could not audit")
     if approved:
         verdict += f" ({approved} approved)"
+    if result.exit_code == 2 and result.status is AuditStatus.INCOMPLETE:
+        verdict = "incomplete"
     report = f"{item.run_dir.relative_to(out)}/report.html"
     return IndexEntry(item.name, result.exit_code, verdict, result.reason, report, len(result.findings))
 

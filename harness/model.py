@@ -226,6 +226,8 @@ class ToolCallFinished(Event):
     is_error: bool
     text: str
     error: str | None = None
+    answered: bool = True
+    """False when no answer came (timeout, the server hung up): the call exercised nothing."""
 
 
 @dataclass(frozen=True)
@@ -236,9 +238,27 @@ class Listing(Event):
     surface: str
     items: tuple[dict[str, Any], ...]
     trigger: str
-    """Why it was listed: ``initial``, ``list_changed`` or ``after_calls``."""
+    """Why it was listed: ``initial``, ``list_changed`` or ``final`` (after the linger)."""
     launch: int = 1
     """Which start of the server (1 = first; a restart with the same home is 2) the listing came from."""
+    error: str | None = None
+    """Why the listing is not the whole list (it failed, or pagination was cut short); None when
+    complete. Items it holds are real; items it lacks were not seen, not removed."""
+
+
+@dataclass(frozen=True)
+class ProtocolDefect(Event):
+    """Something the server sent that breaks the protocol but did not stop the drive: a definition the
+    SDK would reject, output on stdout that is not JSON-RPC, a message over the size limit."""
+
+    kind: ClassVar[str] = "protocol_defect"
+    defect: str
+    """``schema`` (a listed definition), ``stdout_noise``, ``oversized_message`` or ``invalid_unicode``."""
+    subject: str
+    """What it is about: a tool or prompt name, or ``stdout``."""
+    detail: str
+    count: int = 1
+    sample: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -304,6 +324,12 @@ class ResourceUsage(Event):
     pids_peak: int | None
     pids_limit: int | None
     oom_killed: bool
+    cpu_seconds: float | None = None
+    """CPU time the server used over the run."""
+    cpu_limit: float | None = None
+    """CPUs the server was allowed."""
+    cpu_pegged: float = 0.0
+    """Seconds the server ran at its CPU limit."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +370,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ToolCallStarted,
         ToolCallFinished,
         Listing,
+        ProtocolDefect,
         ServerRequest,
         ServerNotice,
         ProcessStart,
@@ -547,6 +574,37 @@ class FlowRecord:
 
 
 @dataclass(frozen=True)
+class SurfaceCoverage:
+    """How much of one surface (tools, resources, resource templates, prompts) was exercised."""
+
+    listed: int = 0
+    called: int = 0
+    """Listed items the driver sent at least one request for."""
+    answered: int = 0
+    """Listed items the server answered at least once (a result or an error)."""
+    succeeded: int = 0
+    """Listed items answered at least once without an error."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the drive exercised, and what it could not: the ground a verdict stands on."""
+
+    tools: SurfaceCoverage = SurfaceCoverage()
+    resources: SurfaceCoverage = SurfaceCoverage()
+    templates: SurfaceCoverage = SurfaceCoverage()
+    prompts: SurfaceCoverage = SurfaceCoverage()
+    calls: int = 0
+    """Requests sent with canary input (every attempt, every round)."""
+    unanswered: int = 0
+    """Of those, requests that got no answer."""
+    gaps: tuple[str, ...] = ()
+    """What was offered but not exercised, and why; any gap makes the run ``incomplete``."""
+    notes: tuple[str, ...] = ()
+    """What was noticed about the server's liveness that did not cost coverage."""
+
+
+@dataclass(frozen=True)
 class AuditResult:
     """Everything renderers need; they read nothing else."""
 
@@ -568,6 +626,8 @@ class AuditResult:
     """Every flow that left the server, with its true destination and why it was expected."""
     fail_on: Severity = Severity.MEDIUM
     """The lowest severity that fails the audit (exit 1)."""
+    coverage: Coverage | None = None
+    """What the drive exercised; None when the audit never reached the server."""
     declared_hosts: tuple[str, ...] = ()
     """Service hosts the target declares (scenario, config, ``--expect-host``)."""
     approved_hosts: tuple[str, ...] = ()

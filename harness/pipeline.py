@@ -30,8 +30,10 @@ from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.ledger import flow_records
 from harness.detect.opaque import replay_candidates
+from harness.driver.coverage import verdict, with_usage
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
-from harness.driver.transports import Connect, HttpServer, relayed, stdio
+from harness.driver.stdio import StdoutLedger, bounded_stdio
+from harness.driver.transports import Connect, HttpServer, relayed
 from harness.errors import SandboxError
 from harness.model import (
     AuditResult,
@@ -39,6 +41,7 @@ from harness.model import (
     Datagram,
     Event,
     PhaseStarted,
+    ResourceUsage,
     Severity,
     TargetSpec,
     ToolCall,
@@ -160,12 +163,18 @@ class _Observed:
 
 
 def _connect(
-    target: TargetSpec, sandbox: DockerSandbox, server_id: str, ready_timeout: float, stderr_stats: Path
+    target: TargetSpec,
+    sandbox: DockerSandbox,
+    server_id: str,
+    ready_timeout: float,
+    stderr_stats: Path,
+    stdout: StdoutLedger,
 ) -> Connect:
     """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback; either
-    way the server's log output reaches the host within its budget."""
+    way the server's log output reaches the host within its budget, and on stdio its messages too."""
     if target.transport == "stdio":
-        return stdio(budgeted(["docker", "start", "--attach", "--interactive", server_id], stderr_stats))
+        argv = ["docker", "start", "--attach", "--interactive", server_id]
+        return bounded_stdio(budgeted(argv, stderr_stats), stdout)
     if sandbox.gateway is None or target.port is None or target.endpoint is None:
         raise SandboxError("an HTTP server needs the gateway running, a port and an endpoint")
 
@@ -234,15 +243,19 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             image = ran.image
         server_id = sandbox.create_server(image, prepared.command, env, prepared.working_dir)
         watcher = sandbox.watch_server()
+        stdout = StdoutLedger()
+        stdio = target.transport == "stdio"
         driver = Driver(
-            _connect(target, sandbox, server_id, options.drive.init_timeout, stderr_stats),
+            _connect(target, sandbox, server_id, options.drive.init_timeout, stderr_stats, stdout),
             run_dir / "server.stderr.log",
             canaries,
             options.drive,
             sandbox.server_exit_code,
             options.observe,
-            sandbox.restart_server if target.transport == "stdio" else None,
-            sandbox.pending,
+            stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
+            stdout=stdout if stdio else None,
+            restart=sandbox.restart_server if stdio else None,
+            pending=sandbox.pending,
         )
         try:
             outcome = await driver.run()
@@ -295,12 +308,14 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
             [*detector_errors, f"flow ledger failed: {exc.__class__.__name__}: {exc}"],
         )
     findings = apply_policy(target.name, with_frames(findings, events, observed.packets), options.policy)
-    reason = outcome.reason
+    usage = next((e for e in reversed(events) if isinstance(e, ResourceUsage)), None)
+    coverage = with_usage(outcome.coverage, usage)
+    status, reason = verdict(outcome.status, outcome.reason, coverage)
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))
     result = AuditResult(
         target=target.name,
-        status=outcome.status,
+        status=status,
         reason=reason,
         started=started,
         finished=time.time(),
@@ -315,6 +330,7 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
         fail_on=options.fail_on,
         declared_hosts=target.expected_hosts,
         approved_hosts=options.policy.hosts(target.name) if options.policy else (),
+        coverage=coverage,
     )
     write_report(result, run_dir)
     return result

@@ -55,6 +55,7 @@ def default_detectors() -> list[Detector]:
     from harness.detect.opaque import OpaqueExfiltrationDetector
     from harness.detect.outputs import OutputInjectionDetector
     from harness.detect.probes import SandboxProbeDetector
+    from harness.detect.protocol import ProtocolDefectDetector
     from harness.detect.undecoded import UndecodedPayloadDetector
 
     return [
@@ -70,6 +71,7 @@ def default_detectors() -> list[Detector]:
         OutputInjectionDetector(),
         HostBehaviourDetector(),
         SandboxProbeDetector(),
+        ProtocolDefectDetector(),
     ]
 
 

@@ -83,6 +83,11 @@ class DefinitionChangeDetector:
 
     Each launch of the server is compared with itself; across launches see
     :mod:`harness.detect.launches`.
+
+    A listing that failed or stopped part-way (``Listing.error``) says nothing about the tools it
+    lacks: they were not seen, not removed. So a tool *disappeared* only from a complete listing,
+    and *appeared* only when an earlier complete listing lacked it; otherwise a tool's first
+    sight is its baseline, whichever listing it came in.
     """
 
     name = "tool_definition_changed"
@@ -96,20 +101,21 @@ class DefinitionChangeDetector:
 
     def _one_launch(self, listings: Iterable[tuple[int, Listing]]) -> Iterator[Finding]:
         first: dict[str, dict[str, Any]] = {}
+        complete_seen = False
         reported: set[str] = set()
         for index, event in listings:
             if event.surface != "tools":
                 continue
             current = {str(item.get("name")): item for item in event.items}
-            if event.trigger == "initial":
-                first = current
-                continue
-            for name in sorted(set(first) | set(current)):
+            gone = set(first) - set(current) if event.error is None else set()
+            for name in sorted((set(current) | gone) - reported):
                 before, after = first.get(name), current.get(name)
-                if before == after or name in reported:
-                    continue
-                reported.add(name)
-                yield self._finding(name, before, after, index, event.trigger)
+                if before is None and not complete_seen:
+                    first[name] = current[name]
+                elif before != after:
+                    reported.add(name)
+                    yield self._finding(name, before, after, index, event.trigger)
+            complete_seen |= event.error is None
 
     def _finding(
         self, name: str, before: dict[str, Any] | None, after: dict[str, Any] | None, index: int, trigger: str

@@ -20,6 +20,9 @@ _URL_NAMES = re.compile(r"url|uri|link|endpoint|webhook|href", re.I)
 _DATE_NAMES = re.compile(r"date|since|until", re.I)
 _WORD_NAMES = re.compile(r"id$|alias|tag|name|key|stream|slug|code", re.I)
 _MAX_DEPTH = 6
+_EXAMPLE = re.compile(
+    r"""(?:e\.g\.|for example|such as|example)[,:]?\s*(?:\(\s*)?['"`]([^'"`]{1,100})['"`]""", re.I
+)
 
 
 @dataclass
@@ -112,13 +115,37 @@ def _without(schema: dict[str, Any], names: set[str]) -> dict[str, Any]:
     return {**schema, "properties": props}
 
 
+def _example(schema: Any) -> str | None:
+    """A value the schema itself offers for a string: its default, first example, or one quoted in
+    its description (``e.g., 'America/New_York'``)."""
+    if not isinstance(schema, dict) or schema.get("type") not in ("string", None):
+        return None
+    examples = schema.get("examples")
+    for value in (schema.get("default"), examples[0] if isinstance(examples, list) and examples else None):
+        if isinstance(value, str) and value:
+            return value
+    match = _EXAMPLE.search(str(schema.get("description") or ""))
+    return match.group(1) if match else None
+
+
+def _with_examples(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema with each string property that offers an example pinned to it; None if none does."""
+    props = schema.get("properties") or {}
+    pinned = {k: {"const": v} for k, s in props.items() if (v := _example(s)) is not None}
+    return {**schema, "properties": {**props, **pinned}} if pinned else None
+
+
 def argument_variants(
     input_schema: dict[str, Any], canaries: CanaryFactory
 ) -> Iterator[tuple[dict[str, Any], Planted]]:
-    """Every argument filled first; for a server that rejects that, the same minus one optional
-    field at a time (mutually exclusive options such as ``templateId`` / ``templateAlias``), then
-    only the required fields. Lazy, so canaries are minted only for variants actually sent."""
+    """Every argument filled first; for a server that rejects that, the same with each string the
+    schema gives an example of set to that example (a time zone, a language code: values a canary
+    cannot be), then minus one optional field at a time (mutually exclusive options such as
+    ``templateId`` / ``templateAlias``), then only the required fields. Lazy, so canaries are
+    minted only for variants actually sent."""
     yield arguments_for(input_schema, canaries)
+    if (examples := _with_examples(input_schema)) is not None:
+        yield arguments_for(examples, canaries)
     props = input_schema.get("properties") or {}
     required = set(input_schema.get("required", []))
     optional = [name for name in props if name not in required]

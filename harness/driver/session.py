@@ -1,18 +1,24 @@
 """Drive one MCP server through every surface it offers, over whichever transport it speaks.
 
 Phases, each recorded as an event: ``startup`` (initialize), ``inventory``
-(tools, resources, resource templates, prompts), ``calls`` (every tool several
-times, every resource read, every template and prompt with canary input),
-a re-listing to catch changed definitions, then ``linger`` for delayed sends,
-which lasts while the sandbox says the server has timed work pending (bounded).
-A stdio server is then restarted with the same home and driven again under
-another client identity (:mod:`harness.driver.launches`): its listings carry
-``launch = 2``, and what it sends at that start-up is caught like any leak.
-The server's own requests (sampling, elicitation) are answered with canary
-content and recorded.
+(tools, resources, resource templates, prompts, every page), ``calls`` (every tool several
+times, every resource read, every template and prompt with canary input), then ``linger``
+for delayed sends. A surface is listed again on each ``list_changed`` whenever it comes
+(linger included) and once more at the very end, so a definition that changes at any time is
+seen; the linger lasts while the sandbox says the server has timed work pending (bounded). A
+stdio server is then restarted with the same home and driven again under another client
+identity (:mod:`harness.driver.launches`): its listings carry ``launch = 2``, and what it sends
+at that start-up is caught like any leak. The server's own requests (sampling, elicitation) are
+answered with canary content and recorded.
 
-The server's misbehaviour (exiting, hanging, breaking the protocol) is data:
-it ends the drive early with a status and reason, never with an exception.
+Listings (:mod:`harness.driver.inventory`) and results are read as the server sent them
+(:mod:`harness.driver.wire`), so a definition the SDK would reject is still exercised and
+reported as a defect. What the drive
+reached and what it could not is kept in an :class:`Exercise`, from which the run's coverage
+and its completeness follow (:mod:`harness.driver.coverage`).
+
+The server's misbehaviour (exiting, hanging, closing its stdout, breaking the protocol) is
+data: it ends the drive early with a status and reason, never with an exception.
 """
 
 from __future__ import annotations
@@ -30,26 +36,33 @@ from typing import Any
 import anyio
 from mcp import ClientSession
 from mcp.client.session import ClientRequestContext, IncomingMessage
+from mcp.shared.exceptions import MCPError
+from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 from mcp.types import (
     CreateMessageRequestParams,
     CreateMessageResult,
     ElicitRequestParams,
     ElicitResult,
     ErrorData,
-    PaginatedRequestParams,
     TextContent,
 )
 from pydantic import BaseModel
 
 from harness.canary import CanaryFactory
 from harness.driver.arguments import Planted, argument_variants
+from harness.driver.coverage import Exercise
+from harness.driver.inventory import Inventory
 from harness.driver.launches import ClientIdentity, identities, lease, split_rounds
+from harness.driver.listings import input_schema, key_of
 from harness.driver.replay import LONG, SHORT, replay_arguments
+from harness.driver.stdio import StdoutLedger, stdout_evidence
 from harness.driver.surfaces import elicitation_content, expand_template, prompt_arguments
 from harness.driver.transports import Connect
+from harness.driver.wire import HangUp, Wire, result_text
 from harness.errors import HarnessError
 from harness.model import (
     AuditStatus,
+    Coverage,
     Event,
     Listing,
     PhaseStarted,
@@ -62,8 +75,11 @@ from harness.model import (
 
 log = logging.getLogger(__name__)
 
-_MAX_PAGES = 20
 _MAX_RESOURCES = 25
+_MAX_RELISTS = 50
+_MAX_NOTICES = 1000
+_WATCH_INTERVAL = 1.0
+_CHANGED = {f"notifications/{s}/list_changed": s for s in ("tools", "resources", "prompts")}
 
 
 @dataclass(frozen=True)
@@ -97,18 +113,11 @@ class DriveOutcome:
     tools: list[dict[str, Any]] = field(default_factory=list)
     calls: list[ToolCall] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    coverage: Coverage = Coverage()
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def _content_text(blocks: list[Any]) -> str:
-    parts = []
-    for block in blocks:
-        inner = getattr(block, "resource", None) or getattr(block, "content", None) or block
-        parts.append(getattr(inner, "text", None) or getattr(block, "text", None) or f"[{block.type}]")
-    return "\n".join(str(p) for p in parts)
 
 
 _NOISE = re.compile(r"^(at |Node\.js v\d|\^+$|node:internal|Traceback |File \"|throw |\s*$)")
@@ -141,8 +150,19 @@ def _stderr_reason(path: Path) -> str:
     return line
 
 
+def _no_pipes() -> frozenset[str]:
+    return frozenset()
+
+
 class Driver:
-    """One drive against one server; ``exit_code`` asks the sandbox whether the server has died."""
+    """One drive against one server.
+
+    ``exit_code`` asks the sandbox whether the server has died; ``stdio_closed`` whether it has
+    closed its stdin or stdout while still running (an attached stdout never shows its end);
+    ``stdout`` is what the stdio transport saw besides JSON-RPC (None for HTTP transports);
+    ``restart`` starts the server again under the same stdio (False: it could not);
+    ``pending(s)`` says whether the server has timed work due within ``s`` seconds.
+    """
 
     def __init__(
         self,
@@ -152,11 +172,11 @@ class Driver:
         options: DriveOptions,
         exit_code: Callable[[], int | None],
         observe: Callable[[Event], None] | None = None,
+        stdio_closed: Callable[[], frozenset[str]] = _no_pipes,
+        stdout: StdoutLedger | None = None,
         restart: Callable[[], bool] | None = None,
         pending: Callable[[float], bool] | None = None,
     ):
-        """``restart`` starts the server again under the same stdio (False: it could not);
-        ``pending(s)`` says whether the server has timed work due within ``s`` seconds."""
         self.connect = connect
         self.observe = observe
         """Told each event as it is recorded (live progress); never changes the drive."""
@@ -164,12 +184,20 @@ class Driver:
         self.canaries = canaries
         self.options = options
         self.exit_code = exit_code
+        self.stdio_closed = stdio_closed
+        self.stdout = stdout
         self.restart = restart
         self.pending = pending
         self.outcome = DriveOutcome()
+        self.exercise = Exercise()
         self._in_flight: str | None = None
-        self._tools_changed = False
+        self._changed: dict[str, bool] = {}
+        self._wake = anyio.Event()
+        self._relists = 0
+        self._notices = 0
         self._answers = 0
+        self._wire: Wire | None = None
+        self._inventory: Inventory | None = None
         self._launch = 1
         self._identity: ClientIdentity = identities(1)[0]
         """Who the client says it is in the current session (the replay keeps the last one)."""
@@ -188,29 +216,33 @@ class Driver:
     async def run(self) -> DriveOutcome:
         launches = self.options.launches if self.restart is not None else 1
         plan = list(zip(identities(launches), split_rounds(self.options.rounds, launches), strict=True))
-        with self.stderr_path.open("a", encoding="utf-8") as errlog:
-            try:
-                async with self.connect(errlog) as (read, write):
-                    for self._launch, (self._identity, rounds) in enumerate(plan, 1):
-                        if not await self._start(self._identity):
-                            break
-                        async with lease(read, write) as (session_read, session_write):
-                            session = self._client_session(session_read, session_write, self._identity)
-                            async with session:
-                                if not await self._initialize(session):
-                                    break
-                                await self._exercise(session, rounds, last=self._launch == len(plan))
-            except Exception as exc:  # stage boundary: the server broke the transport
-                log.debug("drive ended by %r", exc)
-                self._fail(AuditStatus.TARGET_ERROR, self._why_ended(exc))
-        return self.outcome
+
+        async def every_launch(read: Any, write: Any) -> None:
+            for self._launch, (self._identity, rounds) in enumerate(plan, 1):
+                if not await self._start():
+                    return
+                last = self._launch == len(plan)
+                async with lease(read, write) as (session_read, session_write):
+                    work = functools.partial(self._exercise, rounds, last)
+                    if not await self._speak(session_read, session_write, work) or self._wire_ended():
+                        return
+
+        outcome = await self._connected(every_launch)
+        if outcome.status is AuditStatus.COMPLETED and self._wire and self._wire.ended:
+            self.exercise.gaps.insert(0, f"stopped early: {self._wire.ended}")
+            outcome.coverage = self.exercise.coverage()
+        return outcome
 
     async def replay(self, calls: Sequence[ToolCall]) -> DriveOutcome:
         """The second pass: each call again, short then long (:mod:`harness.driver.replay`)."""
         self._record(PhaseStarted(ts=time.time(), phase="replay"))
-        return await self._session(functools.partial(self._replay, calls))
 
-    async def _replay(self, calls: Sequence[ToolCall], session: ClientSession) -> None:
+        async def one_session(read: Any, write: Any) -> None:
+            await self._speak(read, write, functools.partial(self._replay, calls))
+
+        return await self._connected(one_session)
+
+    async def _replay(self, calls: Sequence[ToolCall]) -> None:
         for original in calls:
             for size in (SHORT, LONG):
                 before = len(self.canaries.tokens)
@@ -224,42 +256,70 @@ class Driver:
                     f"{original.call_id}-{size}", original.tool, arguments, before, planted, "tool"
                 )
                 call = dataclasses.replace(call, replay_of=original.call_id)
-                await self._send(call, functools.partial(session.call_tool, call.tool, call.arguments))
+                params = {"name": call.tool, "arguments": call.arguments}
+                await self._send(call, "tools/call", params, ("tools", call.tool))
         await anyio.sleep(self.options.linger)
 
-    async def _session(self, work: Callable[[ClientSession], Awaitable[None]]) -> DriveOutcome:
+    async def _connected(self, body: Callable[[Any, Any], Awaitable[None]]) -> DriveOutcome:
+        """Open the transport, run ``body`` over its streams, and turn what happened into the outcome."""
         with self.stderr_path.open("a", encoding="utf-8") as errlog:
             try:
                 async with self.connect(errlog) as (read, write):
-                    session = self._client_session(read, write, self._identity)
-                    async with session:
-                        if await self._initialize(session):
-                            await work(session)
+                    await body(read, write)
             except Exception as exc:  # stage boundary: the server broke the transport
                 log.debug("drive ended by %r", exc)
                 self._fail(AuditStatus.TARGET_ERROR, self._why_ended(exc))
+        self._finish()
         return self.outcome
 
-    async def _start(self, identity: ClientIdentity) -> bool:
+    async def _speak(self, read: Any, write: Any, work: Callable[[], Awaitable[None]]) -> bool:
+        """One MCP session under the current identity: initialize, then ``work``; False when the
+        server did not initialize."""
+        identity = self._identity
+        dispatcher: JSONRPCDispatcher = JSONRPCDispatcher(read, write)
+        self._wire = wire = Wire(dispatcher, self._why_closed)
+        self._inventory = Inventory(
+            wire, self.exercise, self._record, self.options.call_timeout, self._launch
+        )
+        session = ClientSession(
+            dispatcher=dispatcher,
+            client_info=identity.info,
+            sampling_callback=self._on_sampling if identity.sampling else None,
+            elicitation_callback=self._on_elicitation if identity.elicitation else None,
+            message_handler=self._on_message,
+        )
+        async with session, anyio.create_task_group() as watchers:
+            watchers.start_soon(self._watch, wire)
+            initialized = await self._initialize(session)
+            if initialized:
+                wire.version = session.protocol_version
+                await work()
+            watchers.cancel_scope.cancel()
+        return initialized
+
+    def _wire_ended(self) -> bool:
+        return self._wire is not None and self._wire.ended is not None
+
+    async def _start(self) -> bool:
         """Record the start-up of this launch; from the second on, restart the server first."""
         self._record(PhaseStarted(ts=time.time(), phase="startup"))
         if self._launch > 1:
             if self.restart is None or not await anyio.to_thread.run_sync(self.restart):
                 log.info("server could not be restarted; one launch only")
                 return False
-        log.info("launch %d as %s", self._launch, identity.label)
+        log.info("launch %d as %s", self._launch, self._identity.label)
         return True
 
-    def _client_session(self, read: Any, write: Any, identity: ClientIdentity) -> ClientSession:
-        """A client session that says what ``identity`` says and offers what it offers."""
-        return ClientSession(
-            read,
-            write,
-            client_info=identity.info,
-            sampling_callback=self._on_sampling if identity.sampling else None,
-            elicitation_callback=self._on_elicitation if identity.elicitation else None,
-            message_handler=self._on_message,
-        )
+    def _finish(self) -> None:
+        """Turn what the transport saw into evidence, and what was exercised into coverage."""
+        if self.stdout is not None:
+            defects, notes = stdout_evidence(self.stdout)
+            self.outcome.events += defects
+            for note in notes:
+                self.exercise.note(note)
+        if self._inventory is not None:
+            self._inventory.note_defects()
+        self.outcome.coverage = self.exercise.coverage()
 
     def _why_ended(self, exc: BaseException) -> str:
         code = self.exit_code()
@@ -268,6 +328,27 @@ class Driver:
         if isinstance(exc, HarnessError):  # already says what happened, e.g. "did not listen on port"
             return str(exc)
         return f"MCP session failed: {exc.__class__.__name__}: {exc}"
+
+    def _why_closed(self) -> str:
+        """Why the connection to the server closed under the drive."""
+        code = self.exit_code()
+        if code is not None:
+            reason = f"server exited with code {code}: {_stderr_reason(self.stderr_path) or 'no stderr'}"
+            self._fail(AuditStatus.TARGET_ERROR, reason)
+            return reason
+        if self.stdout is not None and self.stdout.stuck_writing:
+            return "the server stopped reading its stdin"
+        return "the server closed the connection while still running"
+
+    async def _watch(self, wire: Wire) -> None:
+        """Notice at once a server that dies or closes its stdio, instead of after a timeout per call."""
+        while wire.ended is None:
+            await anyio.sleep(_WATCH_INTERVAL)
+            closed = await anyio.to_thread.run_sync(self.stdio_closed)
+            if closed:
+                wire.hang_up(f"the server closed its {' and '.join(sorted(closed))} while still running")
+            elif await anyio.to_thread.run_sync(self.exit_code) is not None:
+                wire.hang_up(self._why_closed())
 
     async def _initialize(self, session: ClientSession) -> bool:
         try:
@@ -284,6 +365,8 @@ class Driver:
             if code is not None:
                 stderr = _stderr_reason(self.stderr_path) or "no stderr"
                 reason = f"server exited before initialize (code {code}): {stderr}"
+            elif self._wire is not None and self._wire.ended:
+                reason = f"no answer to initialize: {self._wire.ended}"
             else:
                 reason = f"initialize failed: {exc.__class__.__name__}: {exc}"
             self._fail(AuditStatus.TARGET_ERROR, reason)
@@ -296,53 +379,45 @@ class Driver:
         self._capabilities = result.capabilities
         return True
 
-    # ------------------------------------------------------------------ listing
-
-    async def _list(self, session: ClientSession, surface: str, trigger: str) -> list[dict[str, Any]]:
-        """List one surface (following pagination, bounded) and record the listing; failures list nothing."""
-        listers: dict[str, Callable[..., Awaitable[Any]]] = {
-            "tools": session.list_tools,
-            "resources": session.list_resources,
-            "resource_templates": session.list_resource_templates,
-            "prompts": session.list_prompts,
-        }
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        for _ in range(_MAX_PAGES):
-            try:
-                with anyio.fail_after(self.options.call_timeout):
-                    page = await listers[surface](
-                        params=PaginatedRequestParams(cursor=cursor) if cursor else None
-                    )
-            except Exception as exc:  # the server's failure to list is data: it simply lists nothing more
-                log.debug("%s/list failed: %r", surface, exc)
-                break
-            items += [_dump(item) for item in getattr(page, surface, [])]
-            cursor = getattr(page, "next_cursor", None)
-            if not cursor:
-                break
-        self._record(Listing(time.time(), surface, tuple(items), trigger, self._launch))
-        return items
+    async def _list(self, surface: str, trigger: str) -> list[dict[str, Any]]:
+        assert self._inventory is not None
+        return await self._inventory.list(surface, trigger)
 
     def _offers(self, surface: str) -> bool:
         caps = getattr(self, "_capabilities", None)
         key = {"resource_templates": "resources"}.get(surface, surface)
         return caps is not None and getattr(caps, key, None) is not None
 
+    def _surfaces(self, of: str | None = None) -> list[str]:
+        """The surfaces the server offers (of those a change notice names, if ``of`` is given)."""
+        named = ["tools", "resources", "resource_templates", "prompts"]
+        if of is not None:
+            named = ["resources", "resource_templates"] if of == "resources" else [of]
+        return [s for s in named if self._offers(s)]
+
     # ------------------------------------------------------------------ exercising
 
-    async def _exercise(self, session: ClientSession, rounds: int, last: bool) -> None:
+    async def _exercise(self, rounds: int, last: bool) -> None:
         self._record(PhaseStarted(ts=time.time(), phase="inventory"))
-        tools = await self._list(session, "tools", "initial") if self._offers("tools") else []
-        resources = await self._list(session, "resources", "initial") if self._offers("resources") else []
-        templates = (
-            await self._list(session, "resource_templates", "initial") if self._offers("resources") else []
-        )
-        prompts = await self._list(session, "prompts", "initial") if self._offers("prompts") else []
+        listed = {surface: await self._list(surface, "initial") for surface in self._surfaces()}
+        tools, templates = listed.get("tools", []), listed.get("resource_templates", [])
+        prompts, resources = listed.get("prompts", []), listed.get("resources", [])
         self.outcome.tools = tools
+        if len(resources) > _MAX_RESOURCES:
+            self.exercise.note(f"read the first {_MAX_RESOURCES} of {len(resources)} resources (the bound)")
+        resources = resources[:_MAX_RESOURCES]
+        for surface, items in (
+            ("tools", tools),
+            ("resources", resources),
+            ("resource_templates", templates),
+            ("prompts", prompts),
+        ):
+            self.exercise.offer(surface, [key_of(surface, item) for item in items])
         self._record(PhaseStarted(ts=time.time(), phase="calls"))
-        for resource in resources[:_MAX_RESOURCES]:
-            await self._read_resource(session, str(resource.get("uri", "")), {}, Planted())
+        for resource in resources:
+            uri = str(resource["uri"])
+            await self._read_resource(uri, {}, f"read-{uri}", ("resources", uri))
+            await self._relist_changed()
         for done in range(rounds):
             if done >= 2 and self._calls_time >= self.options.call_budget:
                 break  # calls are not cheap: the first two rounds are all this launch gets
@@ -351,47 +426,64 @@ class Driver:
             round_no = self._round
             for tool in tools:
                 if not await self._alive():
-                    return
-                await self._call_tool(session, tool, f"call-{round_no}-{tool['name']}")
-                await self._relist_if_changed(session)
+                    break
+                await self._call_tool(tool, f"call-{round_no}-{tool['name']}")
+                await self._relist_changed()
             for template in templates:
-                uri, values = expand_template(str(template.get("uriTemplate", "")), self.canaries)
-                await self._read_resource(
-                    session, uri, values, Planted(), f"read-{round_no}-{template.get('name')}"
-                )
+                uri, values = expand_template(str(template["uriTemplate"]), self.canaries)
+                call_id = f"read-{round_no}-{template.get('name')}"
+                item = ("resource_templates", str(template["uriTemplate"]))
+                await self._read_resource(uri, values, call_id, item)
+                await self._relist_changed()
             for prompt in prompts:
-                await self._get_prompt(session, prompt, f"prompt-{round_no}-{prompt.get('name')}")
+                await self._get_prompt(prompt, f"prompt-{round_no}-{prompt.get('name')}")
+                await self._relist_changed()
             self._calls_time += time.monotonic() - started
-        if self._offers("tools"):
-            await self._list(session, "tools", "after_calls")
-        self._record(PhaseStarted(ts=time.time(), phase="linger"))
         await self._linger(self.options.linger if last else 0.0)
 
     async def _linger(self, at_least: float) -> None:
-        """Wait ``at_least`` seconds, then while the server has timed work due (bounded)."""
-        await anyio.sleep(at_least)
-        if self.pending is None:
-            return
-        deadline = time.monotonic() + max(self.options.linger_max - at_least, 0.0)
-        while (left := deadline - time.monotonic()) > 0:
-            if not await anyio.to_thread.run_sync(self.pending, left):
-                return
-            await anyio.sleep(min(0.2, left))
+        """Watch for delayed behaviour for ``at_least`` seconds, then while the server has timed
+        work due (bounded); re-list whatever the server says changed, then all once more."""
+        self._record(PhaseStarted(ts=time.time(), phase="linger"))
+        await self._watch_changes(at_least)
+        if self.pending is not None:
+            deadline = time.monotonic() + max(self.options.linger_max - at_least, 0.0)
+            while (left := deadline - time.monotonic()) > 0:
+                if not await anyio.to_thread.run_sync(self.pending, left):
+                    break
+                await self._watch_changes(min(0.2, left))
+        for surface in self._surfaces():
+            await self._list(surface, "final")
+
+    async def _watch_changes(self, seconds: float) -> None:
+        """Wait ``seconds``, re-listing at once whatever the server says changed meanwhile."""
+        deadline = anyio.current_time() + seconds
+        while (left := deadline - anyio.current_time()) > 0:
+            with anyio.move_on_after(left):
+                await self._wake.wait()
+            await self._relist_changed()
 
     async def _alive(self) -> bool:
         code = self.exit_code()
         if code is not None:
             self._fail(AuditStatus.TARGET_ERROR, f"server exited during the calls (code {code})")
-        return code is None
+        return code is None and not (self._wire and self._wire.ended)
 
-    async def _relist_if_changed(self, session: ClientSession) -> None:
-        if self._tools_changed:
-            self._tools_changed = False
-            await self._list(session, "tools", "list_changed")
+    async def _relist_changed(self) -> None:
+        """Re-list each surface the server announced a change of since the last look (bounded)."""
+        self._wake = anyio.Event()
+        changed, self._changed = [s for s, flag in self._changed.items() if flag], {}
+        for surface in changed:
+            if self._relists >= _MAX_RELISTS:
+                self.exercise.note(f"stopped re-listing on list_changed after {_MAX_RELISTS} times")
+                return
+            self._relists += 1
+            for each in self._surfaces(surface):
+                await self._list(each, "list_changed")
 
-    async def _call_tool(self, session: ClientSession, tool: dict[str, Any], call_id: str) -> None:
+    async def _call_tool(self, tool: dict[str, Any], call_id: str) -> None:
         """Call a tool; when the server rejects the arguments, retry with simpler variants (bounded)."""
-        variants = argument_variants(tool.get("inputSchema") or {}, self.canaries)
+        variants = argument_variants(input_schema(tool), self.canaries)
         for attempt in range(1, self.options.attempts + 1):
             before = len(self.canaries.tokens)
             variant = next(variants, None)
@@ -406,22 +498,24 @@ class Driver:
                 planted,
                 "tool",
             )
-            if await self._send(call, functools.partial(session.call_tool, call.tool, call.arguments)):
+            params = {"name": call.tool, "arguments": call.arguments}
+            if await self._send(call, "tools/call", params, ("tools", call.tool)):
                 return
 
     async def _read_resource(
-        self, session: ClientSession, uri: str, values: dict[str, str], planted: Planted, call_id: str = ""
+        self, uri: str, values: dict[str, str], call_id: str, item: tuple[str, str]
     ) -> None:
         before = len(self.canaries.tokens) - len(values)
-        call = self._plan(call_id or f"read-{uri}", uri, dict(values), before, planted, "resource")
-        await self._send(call, functools.partial(session.read_resource, uri))
+        call = self._plan(call_id, uri, dict(values), before, Planted(), "resource")
+        await self._send(call, "resources/read", {"uri": uri}, item)
 
-    async def _get_prompt(self, session: ClientSession, prompt: dict[str, Any], call_id: str) -> None:
+    async def _get_prompt(self, prompt: dict[str, Any], call_id: str) -> None:
         before = len(self.canaries.tokens)
         planted = Planted()
         arguments = prompt_arguments(prompt.get("arguments") or [], self.canaries, planted)
         call = self._plan(call_id, str(prompt.get("name")), arguments, before, planted, "prompt")
-        await self._send(call, functools.partial(session.get_prompt, call.tool, arguments))
+        params = {"name": call.tool, "arguments": arguments}
+        await self._send(call, "prompts/get", params, ("prompts", call.tool))
 
     def _plan(
         self, call_id: str, name: str, arguments: dict[str, Any], before: int, planted: Planted, surface: str
@@ -436,8 +530,12 @@ class Driver:
             surface=surface,
         )
 
-    async def _send(self, call: ToolCall, request: Callable[[], Awaitable[Any]]) -> bool:
-        """Send one request and record its outcome; True unless the server rejected it."""
+    async def _send(self, call: ToolCall, method: str, params: dict[str, Any], item: tuple[str, str]) -> bool:
+        """Send one request and record its outcome; True unless the server rejected it. Nothing is
+        sent once the drive has stopped: what was left unexercised shows in the coverage."""
+        assert self._wire is not None
+        if self._wire.ended:
+            return True
         self.outcome.calls.append(call)
         self._record(
             ToolCallStarted(time.time(), call.call_id, call.tool, call.arguments, call.canaries, call.surface)
@@ -445,23 +543,21 @@ class Driver:
         self._in_flight = call.call_id
         finished = ToolCallFinished
         try:
-            with anyio.fail_after(self.options.call_timeout):
-                result = await request()
-        except TimeoutError:
-            self._record(finished(time.time(), call.call_id, False, False, "", "no answer within timeout"))
+            result = await self._wire.request(method, params, self.options.call_timeout)
+        except (TimeoutError, HangUp) as exc:
+            why = str(exc) if isinstance(exc, HangUp) else f"no answer within {self.options.call_timeout:g}s"
+            self._record(finished(time.time(), call.call_id, False, False, "", why, answered=False))
+            self.exercise.record(*item, answered=False, ok=False)
             return True  # a hang is not a rejection: retrying would only stack more hangs
-        except Exception as exc:  # an MCP error answer is the server's behaviour: record it
-            self._record(
-                finished(time.time(), call.call_id, False, False, "", f"{exc.__class__.__name__}: {exc}")
-            )
+        except MCPError as exc:  # an MCP error answer is the server's behaviour: record it
+            self._record(finished(time.time(), call.call_id, False, False, "", f"MCPError: {exc}"))
+            self.exercise.record(*item, answered=True, ok=False)
             return False
         finally:
             self._in_flight = None
-        is_error = bool(getattr(result, "is_error", False))
-        blocks = getattr(result, "content", None) or getattr(result, "contents", None) or []
-        messages = getattr(result, "messages", None)
-        text = _content_text([m.content for m in messages]) if messages else _content_text(list(blocks))
-        self._record(finished(time.time(), call.call_id, True, is_error, text))
+        is_error = result.get("isError") is True
+        self._record(finished(time.time(), call.call_id, True, is_error, result_text(result)))
+        self.exercise.record(*item, answered=True, ok=not is_error)
         return not is_error
 
     # ------------------------------------------------------------------ the server's requests
@@ -510,9 +606,14 @@ class Driver:
             log.debug("transport error from server: %r", message)
             return
         method = str(getattr(message, "method", type(message).__name__))
+        if method in _CHANGED:
+            self._changed[_CHANGED[method]] = True
+            self._wake.set()
+        self._notices += 1
+        if self._notices > _MAX_NOTICES:
+            self.exercise.note(f"recorded the first {_MAX_NOTICES} notifications; the server sent more")
+            return
         params = getattr(message, "params", None)
         self._record(
             ServerNotice(time.time(), method, _dump(params) if isinstance(params, BaseModel) else {})
         )
-        if method == "notifications/tools/list_changed":
-            self._tools_changed = True

@@ -1,4 +1,5 @@
-"""The MCP client's transport to one sandboxed server: stdio, Streamable HTTP or SSE.
+"""The MCP client's transport to one sandboxed server: Streamable HTTP or SSE (stdio, whose bytes
+need bounding, is :mod:`harness.driver.stdio`).
 
 Each is a :data:`Connect`: given the file that collects the server's log output, an async
 context that starts the server and yields the SDK's read and write streams. The driver
@@ -15,7 +16,6 @@ from typing import Any, TextIO
 
 import anyio
 import httpx2
-from mcp import StdioServerParameters, stdio_client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -26,16 +26,6 @@ TransportStreams = tuple[Any, Any]
 Connect = Callable[[TextIO], AbstractAsyncContextManager[TransportStreams]]
 _TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 """The SDK's own defaults: a response stream may stay open long; the driver bounds each call."""
-
-
-def stdio(argv: list[str]) -> Connect:
-    """The server's stdin and stdout, through ``argv`` (``docker start --attach --interactive``)."""
-    params = StdioServerParameters(command=argv[0], args=argv[1:])
-
-    def connect(errlog: TextIO) -> AbstractAsyncContextManager[TransportStreams]:
-        return stdio_client(params, errlog=errlog)
-
-    return connect
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,12 @@ Layout (``schema_version`` 1):
 
 - ``schema_version``, ``target``, ``status`` (completed | incomplete | target_error | infra_error),
   ``reason``, ``exit_code`` (0 clean or nothing at ``fail_on``, 1 a finding at or above ``fail_on``,
-  2 could not audit), ``fail_on`` (the threshold severity), ``highest_severity`` (of the unapproved
-  findings; null without any), ``started``/``finished`` (epoch seconds)
+  2 incomplete or could not audit), ``fail_on`` (the threshold severity), ``highest_severity``
+  (of the unapproved findings; null without any), ``started``/``finished`` (epoch seconds)
+- ``coverage``: what the drive exercised, null when it never reached the server: per surface
+  (``tools``, ``resources``, ``templates``, ``prompts``) ``listed``, ``called``, ``answered``,
+  ``succeeded``; ``calls`` and ``unanswered`` request counts; ``gaps`` (what was offered but not
+  exercised: any gap makes the run incomplete) and ``notes`` (liveness seen along the way)
 - ``server_info``: what the server said about itself at initialize
 - ``tools``: the tool definitions as listed
 - ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,
@@ -65,6 +69,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         "exit_code": result.exit_code,
         "fail_on": result.fail_on.value,
         "highest_severity": None if result.highest is None else result.highest.value,
+        "coverage": dataclasses.asdict(result.coverage) if result.coverage else None,
         "started": result.started,
         "finished": result.finished,
         "server_info": result.server_info,

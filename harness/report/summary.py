@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.driver.coverage import describe
 from harness.model import AuditResult, AuditStatus, Finding
 from harness.report.inert import inert, quoted
 from harness.version import __version__
@@ -59,6 +60,8 @@ def _block(item: Audited, quiet: bool) -> list[str]:
     if result.status is not AuditStatus.COMPLETED and not quiet:
         lines.append(f"  why incomplete ({result.status}):")
         lines.append(quoted(result.reason or "no reason given", limit=600, prefix="      | "))
+    if result.coverage is not None and not quiet:
+        lines.append(f"  coverage: {describe(result.coverage)}")
     target = inert(result.target, limit=120)
     if result.findings:
         approved = len(result.findings) - len(result.open_findings)

@@ -46,6 +46,7 @@ from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL, LOGS
 from harness.sandbox.persona import Persona
+from harness.sandbox.pipes import StdioProbe
 from harness.sandbox.processes import ProcessWatcher
 from harness.sandbox.waits import pending_within
 
@@ -337,9 +338,10 @@ class DockerSandbox:
         if self.server is None:
             raise SandboxError("no server container to watch")
         host = self.server.attrs.get("HostConfig", {})
-        launcher = (self.server.attrs.get("Config", {}).get("Entrypoint") or [None])[0] == INIT
+        launcher = self._under_init()
+        cpus = (host.get("NanoCpus") or 0) / 1e9 or None
         watcher = ProcessWatcher(
-            self.server, host.get("Memory") or None, host.get("PidsLimit") or None, launcher
+            self.server, host.get("Memory") or None, host.get("PidsLimit") or None, launcher, cpus
         )
         watcher.start()
         return watcher
@@ -377,6 +379,17 @@ class DockerSandbox:
                 return True
             time.sleep(0.05)
         return False
+
+    def stdio_probe(self) -> StdioProbe:
+        """A probe telling whether the server has closed its stdin or stdout while still running."""
+        if self.server is None:
+            raise SandboxError("no server container to probe")
+        return StdioProbe(self.server, self._under_init())
+
+    def _under_init(self) -> bool:
+        """Whether our PID 1 runs the server as its child (not for an image we did not build)."""
+        assert self.server is not None
+        return bool((self.server.attrs.get("Config", {}).get("Entrypoint") or [None])[0] == INIT)
 
     def server_exit_code(self) -> int | None:
         """Exit code of the server if it has stopped, else None."""

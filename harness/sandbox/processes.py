@@ -67,6 +67,7 @@ def forked(parent_command: str) -> str:
 _TOP_INTERVAL = 0.1
 _CGROUP_INTERVAL = 0.01
 _STATS_INTERVAL = 1.0
+_MAX_TASKS = 1024
 _ACK_TIMEOUT = 1.0
 
 # linux/connector.h, linux/cn_proc.h
@@ -238,7 +239,12 @@ class ProcessWatcher:
     """Watches one container until stopped; ``stop()`` returns what it saw."""
 
     def __init__(
-        self, container: Container, memory_limit: int | None, pids_limit: int | None, launcher: bool = False
+        self,
+        container: Container,
+        memory_limit: int | None,
+        pids_limit: int | None,
+        launcher: bool = False,
+        cpu_limit: float | None = None,
     ):
         self.container = container
         self.launcher = launcher
@@ -246,6 +252,8 @@ class ProcessWatcher:
         self._servers: set[int] = set()
         self.memory_limit = memory_limit
         self.pids_limit = pids_limit
+        self.cpu = CpuMeter(cpu_limit)
+        self._cgroup_procs: Path | None = None
         self._events: list[Event] = []
         self._memory_peak: int | None = None
         self._pids_peak = 0
@@ -275,7 +283,15 @@ class ProcessWatcher:
         except docker.errors.APIError:
             pass
         usage = ResourceUsage(
-            time.time(), self._memory_peak, self.memory_limit, self._pids_peak or None, self.pids_limit, oom
+            time.time(),
+            self._memory_peak,
+            self.memory_limit,
+            self._pids_peak or None,
+            self.pids_limit,
+            oom,
+            self.cpu.seconds,
+            self.cpu.limit,
+            self.cpu.pegged,
         )
         return [*sorted(self._events, key=lambda e: e.ts), usage]
 
@@ -302,6 +318,7 @@ class ProcessWatcher:
         cid = str(self.container.id)
         cgroup = (_read(f"/proc/{main}/cgroup") or b"").decode("utf-8", "replace")
         procs = next((p for p in cgroup_procs_candidates(cgroup, cid) if p.is_file()), None)
+        self._cgroup_procs = procs
         if cid in cgroup and sock is not None:
             try:
                 self._watch_connector(sock, main, procs)
@@ -479,12 +496,76 @@ class ProcessWatcher:
                 used = memory.get("max_usage") or memory.get("usage")
                 if isinstance(used, int):
                     self._memory_peak = max(self._memory_peak or 0, used)
+                cpu = stats.get("cpu_stats") or {}
+                total = (cpu.get("cpu_usage") or {}).get("total_usage")
+                throttling = cpu.get("throttling_data") or {}
+                if isinstance(total, int):
+                    periods = (throttling.get("periods") or 0, throttling.get("throttled_periods") or 0)
+                    runnable = _runnable_ns(self._cgroup_procs)
+                    self.cpu.sample(time.monotonic(), total, periods, runnable)
             except docker.errors.APIError:
                 pass  # not running yet, or already gone
             except Exception:  # the watcher must never take the run down
                 log.exception("memory watcher poll failed")
             if self._stop.wait(_STATS_INTERVAL):
                 return
+
+
+class CpuMeter:
+    """CPU time the container used, from the engine's cumulative counters sampled every second, and
+    how long it ran at its limit (a server spinning every CPU it has answers nothing).
+
+    An interval counts as at the limit when the container used :attr:`PEGGED` of its limit, or
+    wanted to: the kernel throttled it in most scheduling periods, or its threads were runnable
+    (running or waiting for a CPU) that long. On a busy host a spinning server gets less than its
+    limit, so what it used alone would not show it."""
+
+    PEGGED = 0.9
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.seconds: float | None = None
+        self.pegged = 0.0
+        """Seconds of sampling intervals spent at the limit."""
+        self._last: tuple[float, int, tuple[int, int], int | None] | None = None
+        self._first: int | None = None
+
+    def sample(
+        self, now: float, total_ns: int, periods: tuple[int, int] = (0, 0), runnable_ns: int | None = None
+    ) -> None:
+        """One reading: monotonic seconds, cumulative CPU nanoseconds, (periods, throttled periods),
+        and the cumulative nanoseconds the container's threads were runnable (None: unknown)."""
+        if self._first is None:
+            self._first = total_ns
+        last = self._last
+        if last is not None and self.limit and now > last[0]:
+            wall, busy = now - last[0], self.PEGGED * self.limit * (now - last[0])
+            used = (total_ns - last[1]) / 1e9
+            ran, throttled = periods[0] - last[2][0], periods[1] - last[2][1]
+            wanted = (runnable_ns - last[3]) / 1e9 if runnable_ns is not None and last[3] is not None else 0
+            if used >= busy or wanted >= busy or (ran > 0 and throttled * 2 >= ran):
+                self.pegged += wall
+        self._last = (now, total_ns, periods, runnable_ns)
+        self.seconds = (total_ns - self._first) / 1e9
+
+
+def _runnable_ns(procs: Path | None) -> int | None:
+    """Nanoseconds every thread of the container has spent running or waiting for a CPU (from each
+    thread's ``schedstat``), or None when the host cannot see them."""
+    raw = _read(str(procs)) if procs is not None else None
+    if raw is None:
+        return None
+    total = 0
+    for pid in raw.split()[:_MAX_TASKS]:
+        try:
+            tasks = os.listdir(f"/proc/{int(pid)}/task")[:_MAX_TASKS]
+        except (OSError, ValueError):
+            continue
+        for task in tasks:
+            stat = (_read(f"/proc/{int(pid)}/task/{task}/schedstat") or b"").split()
+            if len(stat) >= 2:
+                total += int(stat[0]) + int(stat[1])
+    return total
 
 
 def _cgroup_rows(procs: Path) -> list[_Row] | None:

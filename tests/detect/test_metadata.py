@@ -1,6 +1,6 @@
 from harness.detect import Evidence
 from harness.detect.metadata import DefinitionChangeDetector, ToolPoisoningDetector
-from harness.model import Event, Severity
+from harness.model import Event, Listing, Severity
 from tests import factories as f
 
 HONEST = {
@@ -91,3 +91,28 @@ def test_a_definition_listed_again_on_a_second_launch_is_judged_once():
 def test_a_second_launch_is_compared_with_itself_not_with_the_first_launch():
     events = [f.listing("tools", [HONEST]), f.listing("tools", [POISONED], ts=5.0, launch=2)]
     assert _run(DefinitionChangeDetector(), events) == []
+
+
+def test_a_failed_re_listing_is_not_every_tool_disappearing():
+    failed = Listing(3.0, "tools", (), "final", error="page 1 got no answer within 5s")
+    assert _run(DefinitionChangeDetector(), [f.listing("tools", [HONEST]), failed]) == []
+
+
+def test_a_partial_listing_still_shows_a_changed_definition_but_not_the_missing_ones():
+    other = {**HONEST, "name": "sub"}
+    partial = Listing(3.0, "tools", (POISONED,), "list_changed", error="page 2 got no answer within 5s")
+    [finding] = _run(DefinitionChangeDetector(), [f.listing("tools", [HONEST, other]), partial])
+    assert finding.tool == "add" and "changed its definition" in finding.title
+
+
+def test_tools_first_seen_after_a_failed_initial_listing_did_not_appear():
+    failed = Listing(0.1, "tools", (), "initial", error="page 1 got no answer within 5s")
+    events = [failed, f.listing("tools", [HONEST], trigger="final", ts=3.0)]
+    assert _run(DefinitionChangeDetector(), events) == []
+
+
+def test_a_tool_missing_from_a_later_complete_listing_disappeared():
+    other = {**HONEST, "name": "sub"}
+    events = [f.listing("tools", [HONEST, other]), f.listing("tools", [HONEST], trigger="final", ts=3.0)]
+    [finding] = _run(DefinitionChangeDetector(), events)
+    assert finding.tool == "sub" and "disappeared" in finding.title

@@ -89,3 +89,30 @@ def test_variants_mint_canaries_only_when_asked_for():
     assert minted > 0
     next(variants)
     assert len(canaries.tokens) > minted
+
+
+def test_a_server_that_rejects_canaries_is_offered_the_examples_its_schema_gives():
+    schema = {
+        "type": "object",
+        "properties": {
+            "timezone": {
+                "type": "string",
+                "description": "IANA name (e.g., 'America/New_York', 'Asia/Tokyo')",
+            },
+            "lang": {"type": "string", "examples": ["de"]},
+            "note": {"type": "string"},
+        },
+        "required": ["timezone"],
+    }
+    canaries = CanaryFactory()
+    variants = argument_variants(schema, canaries)
+    first, _ = next(variants)
+    assert first["timezone"] != "America/New_York"
+    second, _ = next(variants)
+    assert (second["timezone"], second["lang"]) == ("America/New_York", "de")
+    assert any(token in second["note"] for token in canaries.tokens)
+
+
+def test_a_schema_without_examples_gets_no_extra_variant():
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+    assert len(list(argument_variants(schema, CanaryFactory()))) == 1

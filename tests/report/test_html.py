@@ -1,7 +1,16 @@
 import dataclasses
 import json
 
-from harness.model import Approval, AuditResult, AuditStatus, Finding, FlowRecord, Severity
+from harness.model import (
+    Approval,
+    AuditResult,
+    AuditStatus,
+    Coverage,
+    Finding,
+    FlowRecord,
+    Severity,
+    SurfaceCoverage,
+)
 from harness.report import result_to_dict, write_html, write_json
 from tests import factories as f
 
@@ -150,3 +159,42 @@ def test_a_run_whose_only_findings_are_approved_says_so_and_still_shows_them(tmp
     page = (tmp_path / "r.html").read_text()
     assert "No open findings." in page and "approved by ann" in page and "x@evil.example" in page
     assert _result([approved]).exit_code == 0
+
+
+def _incomplete() -> AuditResult:
+    coverage = Coverage(
+        tools=SurfaceCoverage(listed=6, called=3),
+        calls=3,
+        unanswered=3,
+        gaps=("stopped early: 3 requests in a row got no answer within 5s; stopped asking",),
+        notes=("the server ran at its CPU limit (1 CPU) for 19s",),
+    )
+    return dataclasses.replace(
+        _result(status=AuditStatus.INCOMPLETE, reason="not exercised enough to be called clean: ..."),
+        coverage=coverage,
+    )
+
+
+def test_an_incomplete_run_is_an_amber_page_with_its_coverage_and_gaps(tmp_path):
+    write_html(_incomplete(), tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert 'class="verdict error incomplete"' in page and "No findings." not in page
+    assert "Incomplete: not exercised enough to be called clean." in page
+    assert "<td>tools</td><td>6</td><td>3</td><td>0</td><td>0</td>" in page
+    assert "3 requests in a row got no answer" in page and "CPU limit" in page
+
+
+def test_coverage_is_in_the_json_and_an_incomplete_run_exits_2(tmp_path):
+    data = result_to_dict(_incomplete())
+    assert data["exit_code"] == 2 and data["status"] == "incomplete"
+    assert data["coverage"]["tools"] == {"listed": 6, "called": 3, "answered": 0, "succeeded": 0}
+    assert data["coverage"]["gaps"][0].startswith("stopped early")
+
+
+def test_info_findings_alone_neither_exit_1_nor_paint_the_page_red(tmp_path):
+    info = dataclasses.replace(_finding(), severity=Severity.INFO, kind="protocol_defect")
+    result = _result([info])
+    assert result.exit_code == 0
+    write_html(result, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert 'class="verdict findings"' not in page and "No attack seen" in page
