@@ -6,6 +6,7 @@ cells are escaped (no pipes, newlines or tags survive) and the HTML is autoescap
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from harness.corpus.cases import Case
 from harness.corpus.expect import Verdict
 
 HEADERS = ("category", "scenario", "role", "source", "expected", "observed", "result", "seconds", "report")
@@ -34,6 +36,20 @@ class Row:
     """The report page, relative to the table's own directory ('' when there is none)."""
 
 
+def _role(case: Case) -> str:
+    words = [case.role] + (["via model"] if case.through_model else [])
+    if case.twin is not None:
+        words.append(f"twin {os.path.relpath(case.twin, case.directory)}")
+    return ", ".join(words)
+
+
+def _expected(case: Case) -> str:
+    text = ", ".join(case.findings or ()) or "none"
+    if case.drift_from is not None:
+        text += f"; compare from {os.path.relpath(case.drift_from, case.directory)}: " + ", ".join(case.drift)
+    return text
+
+
 def _order(category: str) -> tuple[int, str]:
     return (int(category[1:]), category) if category[1:].isdigit() else (99, category)
 
@@ -48,15 +64,18 @@ def rows(verdicts: Sequence[Verdict], table_dir: Path) -> list[Row]:
             Row(
                 category=(case.category if case else None) or "-",
                 scenario=v.label,
-                role=(case.role + (", via model" if case.through_model else "")) if case else "?",
+                role=_role(case) if case else "?",
                 source=case.source if case else "",
-                expected=", ".join(case.findings or ()) or "none" if case else "?",
+                expected=_expected(case) if case else "?",
                 observed=", ".join(v.observed) or "none",
                 passed=v.passed,
                 seconds=run.seconds if run else 0.0,
                 report=os.path.relpath(page, table_dir) if page and page.is_file() else "",
             )
         )
+        if case and case.drift_from:
+            shown = "; ".join(v.drift) or "no drift"
+            out[-1] = dataclasses.replace(out[-1], observed=f"{out[-1].observed}; compare: {shown}")
     return sorted(out, key=lambda r: (_order(r.category), r.scenario))
 
 

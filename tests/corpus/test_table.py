@@ -59,3 +59,28 @@ def test_text_from_scenarios_cannot_break_the_table_or_inject_markup(tmp_path):
     assert row.count(" | ") == 8 and "<img" not in row and "a \\| b &lt;img src=x&gt;" in row
     page = html(table, verdicts, 1.0, 1)
     assert "<script>x" not in page and "<img" not in page and "&lt;script&gt;" in page
+
+
+def test_a_twin_and_a_declared_drift_are_shown_with_what_compare_printed(tmp_path):
+    case = Case(
+        Path("/c/pm/malicious"),
+        "pm/malicious",
+        "pm",
+        "A5",
+        "postmark-mcp 1.0.16",
+        "attack",
+        False,
+        Path("/c/pm/benign"),
+        ("unexpected_recipient",),
+        Path("/c/pm/benign"),
+        ("+ finding unexpected_recipient",),
+    )
+    out = tmp_path / "r"
+    out.mkdir()
+    verdict = Verdict(
+        "pm/malicious", case, Run(1, "", "", out, 1.0), (), ("+ finding unexpected_recipient x@y (send)",)
+    )
+    [row] = rows([verdict], tmp_path)
+    assert row.role == "attack, twin ../benign"
+    assert row.expected == "unexpected_recipient; compare from ../benign: + finding unexpected_recipient"
+    assert row.observed == "none; compare: + finding unexpected_recipient x@y (send)"
