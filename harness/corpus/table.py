@@ -79,6 +79,10 @@ def rows(verdicts: Sequence[Verdict], table_dir: Path) -> list[Row]:
     return sorted(out, key=lambda r: (_order(r.category), r.scenario))
 
 
+def _covered(table: Sequence[Row]) -> list[str]:
+    return sorted({r.category for r in table if r.category != "-"}, key=_order)
+
+
 def _cell(text: str) -> str:
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " ")):
         text = text.replace(raw, safe)
@@ -94,10 +98,9 @@ def markdown(table: Sequence[Row], failures: Sequence[Verdict], seconds: float, 
         cells = (r.category, r.scenario, r.role, r.source, r.expected, r.observed)
         result = "pass" if r.passed else "**FAIL**"
         lines.append("| " + " | ".join(_cell(c) for c in cells) + f" | {result} | {r.seconds:.0f} | {link} |")
-    covered = sorted({r.category for r in table if r.category != "-"}, key=_order)
     lines += [
         "",
-        f"{passed} passed, {len(table) - passed} failed; categories covered: {', '.join(covered)}; "
+        f"{passed} passed, {len(table) - passed} failed; categories covered: {', '.join(_covered(table))}; "
         f"corpus took {seconds:.0f} s with {jobs} audits at a time.",
     ]
     if failures:
@@ -114,7 +117,7 @@ _PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).fr
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 .pass{color:#075}.fail{color:#b00;font-weight:bold}pre{background:#f6f6f6;padding:1em}</style></head>
 <body><h1>Taxonomy reproduction</h1>
-<p>{{ passed }} passed, {{ failed }} failed;
+<p>{{ passed }} passed, {{ failed }} failed; categories covered: {{ covered | join(", ") }};
 corpus took {{ "%.0f" % seconds }} s with {{ jobs }} audits at a time.</p>
 <table><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for r in table %}<tr><td>{{ r.category }}</td><td>{{ r.scenario }}</td><td>{{ r.role }}</td>
@@ -135,6 +138,7 @@ def html(table: Sequence[Row], failures: Sequence[Verdict], seconds: float, jobs
         headers=HEADERS,
         table=table,
         failures=[v.explain() for v in failures],
+        covered=_covered(table),
         passed=passed,
         failed=len(table) - passed,
         seconds=seconds,

@@ -49,6 +49,8 @@ def test_a_failure_is_marked_in_its_row_and_listed_in_full_under_the_table(tmp_p
     assert "**FAIL**" in bad_row
     assert "1 passed, 1 failed; categories covered: A1, A5; corpus took 61 s with 3 audits at a time." in text
     assert "scenario bad does not reproduce:\n  - missing: unexpected_recipient" in text
+    page = html(rows(verdicts, tmp_path), [v for v in verdicts if not v.passed], 61.2, 3)
+    assert "1 passed, 1 failed; categories covered: A1, A5;" in page and 'class="fail">FAIL' in page
 
 
 def test_text_from_scenarios_cannot_break_the_table_or_inject_markup(tmp_path):
