@@ -1,8 +1,8 @@
 """pytest plugin (entry point ``pytest11``): scenarios as test items, and the ``audit`` fixture.
 
-- ``pytest scenarios/`` collects every ``scenario.toml`` as one item that audits the server
-  for real and holds it to its ``[expect]`` table (findings, exit code, drift); a malformed
-  file fails its item with the file, line and field.
+- ``pytest scenarios/`` collects every ``scenario.toml`` that states its ``[taxonomy]`` as one
+  item that audits the server for real and holds it to its ``[expect]`` table (findings, exit
+  code, drift); a malformed file fails its item with the file, line and field.
 - ``audit(target, *cli_args)`` runs ``mcp-harness audit`` into a fresh directory and returns a
   :class:`~harness.corpus.Run` (``.code``, ``.report``, ``.kinds()``, ``.out``); afterwards no
   container of that run may remain.
@@ -16,6 +16,7 @@ may run in parallel (pytest-xdist) and each checks only its own containers.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -111,8 +112,13 @@ class ScenarioFailed(Exception):
     """A scenario that does not reproduce; the message is the whole explanation."""
 
 
+_CORPUS_CASE = re.compile(rb"^[ \t]*\[[ \t]*taxonomy[ \t]*\]", re.M)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name == MANIFEST:
+    """A ``scenario.toml`` with a ``[taxonomy]`` table is a corpus case; one without is a server
+    that tests start themselves (fixtures), not an item."""
+    if file_path.name == MANIFEST and _CORPUS_CASE.search(file_path.read_bytes()[:65536]):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
