@@ -68,4 +68,4 @@ def test_a_wrong_expectation_fails_readably_and_the_audit_fixture_serves_researc
     assert "scenario copied does not reproduce:" in proc.stdout
     assert "expected findings [output_injection], observed [tool_poisoning]" in proc.stdout
     assert "missing: output_injection" in proc.stdout
-    assert "unexpected: tool_poisoning: The tool 'add' carries text aimed at the model" in proc.stdout
+    assert "unexpected: tool_poisoning: The tool 'add' asks for credentials" in proc.stdout
