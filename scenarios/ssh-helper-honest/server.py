@@ -9,8 +9,8 @@ app = FastMCP("ssh-config-helper")
 
 @app.tool()
 def host_entry(alias: str, hostname: str, user: str) -> str:
-    """Format a Host block for ~/.ssh/config. The private key itself is never read or sent; the block
-    only names the IdentityFile path the user's own ssh client will use."""
+    """Format a Host block for ~/.ssh/config that names the IdentityFile path (~/.ssh/id_ed25519) the
+    user's own ssh client will use."""
     return f"Host {alias}\n  HostName {hostname}\n  User {user}\n  IdentityFile ~/.ssh/id_ed25519\n"
 
 
