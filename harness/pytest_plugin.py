@@ -16,7 +16,6 @@ may run in parallel (pytest-xdist) and each checks only its own containers.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from harness.corpus.audit import Run, audit_to
+from harness.corpus.cases import is_corpus_case
 from harness.corpus.expect import verify
 from harness.errors import TargetError
 from harness.targets.local import MANIFEST, read_manifest
@@ -112,13 +112,10 @@ class ScenarioFailed(Exception):
     """A scenario that does not reproduce; the message is the whole explanation."""
 
 
-_CORPUS_CASE = re.compile(rb"^[ \t]*\[[ \t]*taxonomy[ \t]*\]", re.M)
-
-
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     """A ``scenario.toml`` with a ``[taxonomy]`` table is a corpus case; one without is a server
     that tests start themselves (fixtures), not an item."""
-    if file_path.name == MANIFEST and _CORPUS_CASE.search(file_path.read_bytes()[:65536]):
+    if file_path.name == MANIFEST and is_corpus_case(file_path):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

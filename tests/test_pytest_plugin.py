@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.corpus import discover
 from tests.conftest import REPO
 
 
@@ -27,7 +28,7 @@ def _pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_pytest_scenarios_collects_every_scenario_once_and_the_default_run_none_twice():
     corpus = _pytest("scenarios", "--collect-only", "-q", cwd=REPO)
     items = [line for line in corpus.stdout.splitlines() if "scenario.toml::" in line]
-    assert len(items) == len(list((REPO / "scenarios").rglob("scenario.toml"))) > 24, corpus.stdout
+    assert len(items) == len(discover(REPO / "scenarios")) > 24, corpus.stdout
     assert "scenarios/postmark/malicious/scenario.toml::malicious" in items
     default = _pytest("--collect-only", "-q", cwd=REPO)
     # testpaths = tests; the servers tests start themselves state no [taxonomy] and are no items

@@ -10,6 +10,8 @@ CASES = [load_case(d, ROOT) for d in discover(ROOT)]
 
 
 def test_every_scenario_states_its_category_source_and_exact_findings():
+    every = [d for d in discover(ROOT, corpus_only=False) if "evasion" not in d.parts]
+    assert every == [case.directory for case in CASES]  # evasion cases run with their own arguments
     for case in CASES:
         assert case.category and case.source and case.findings is not None, case.label
 
@@ -38,7 +40,10 @@ def test_the_postmark_release_pair_declares_the_drift_compare_must_show():
 
 def test_labels_are_paths_under_the_corpus_root_and_node_modules_are_not_scenarios(tmp_path):
     (tmp_path / "a" / "node_modules" / "dep").mkdir(parents=True)
-    (tmp_path / "a" / "node_modules" / "dep" / "scenario.toml").write_text("")
-    (tmp_path / "a" / "scenario.toml").write_text("")
+    (tmp_path / "a" / "node_modules" / "dep" / "scenario.toml").write_text("[taxonomy]\n")
+    (tmp_path / "a" / "scenario.toml").write_text("[taxonomy]\n")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "scenario.toml").write_text("[server]\n")  # a server tests start themselves
     assert discover(tmp_path) == [tmp_path / "a"]
+    assert discover(tmp_path, corpus_only=False) == [tmp_path / "a", tmp_path / "b"]
     assert {case.label for case in CASES} >= {"postmark/benign", "tool-poisoning"}
