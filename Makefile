@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TARGET ?= scenarios/postmark/malicious
+# pytest-xdist workers: the integration tests mostly wait on containers, so 3 keep 2 cores busy
+TEST_JOBS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup engine images audit test test-unit lint bench clean
+.PHONY: help setup engine images audit test test-unit taxonomy lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,12 +33,16 @@ audit: setup engine ## audit a server: make audit TARGET=scenarios/postmark/mali
 	@bash sandbox_images/bootstrap-base.sh
 	$(BIN)/mcp-harness audit $(TARGET) $(ARGS)
 
-test: setup engine ## run every test, Docker integration tests included
-	@bash sandbox_images/bootstrap-base.sh
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: images ## run every test, Docker integration tests included (TEST_JOBS at a time)
+	@# any pytest failure fails make (and .ci/run); exit 5 (nothing collected) is named, never green
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS) || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$rc; }
 
 test-unit: setup ## run only the tests that need no Docker engine
 	$(BIN)/pytest -m 'not docker' $(PYTEST_ARGS)
+
+taxonomy: images ## audit the scenario corpus in parallel and print the reproduction table (JOBS=n)
+	$(BIN)/python -m harness.corpus scenarios $(if $(JOBS),--jobs $(JOBS))
 
 lint: setup ## ruff (lint + format check) and mypy --strict on harness/
 	$(BIN)/ruff check harness tests

@@ -11,3 +11,11 @@ class TargetError(HarnessError):
 
 class SandboxError(HarnessError):
     """The sandbox could not be built or started (no Docker engine, image build failure, ...)."""
+
+
+class ManifestError(TargetError):
+    """A ``scenario.toml`` that does not describe a server: says the file, the line and the field."""
+
+    def __init__(self, path: str, line: int, field: str, message: str):
+        self.path, self.line, self.field, self.message = path, line, field, message
+        super().__init__(f"{path}:{line}: {field}: {message}")

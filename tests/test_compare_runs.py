@@ -14,7 +14,9 @@ def test_the_postmark_release_that_adds_a_bcc_is_the_one_drift(audit):
     trojaned = audit(REPO / "scenarios/postmark/malicious")
     proc = run_cli("compare", str(honest.out), str(trojaned.out))
     assert proc.returncode == 1, proc.stderr
-    [line] = [ln.strip() for ln in proc.stdout.splitlines()[1:]]
+    lines = [ln.strip() for ln in proc.stdout.splitlines()[1:]]
+    assert len(lines) == 1, proc.stdout
+    [line] = lines
     assert line.startswith("+ finding unexpected_recipient ") and line.endswith("(sendEmail)")
 
 

@@ -38,12 +38,18 @@ def test_a_pypi_package_is_installed_recorded_and_audited(audit):
     assert _high(run) == []
 
 
+def _images_of(client, needle: str) -> set[str]:
+    """Harness images tagged for one package: other audits running in parallel build their own."""
+    images = client.images.list(filters={"label": "mcp-harness"})
+    return {image.id for image in images if any(needle in tag for tag in image.tags)}
+
+
 def test_a_second_audit_of_the_same_version_installs_nothing(audit):
     client = docker.from_env()
     audit("npm:@modelcontextprotocol/server-memory@2026.8.31")
-    before = {image.id for image in client.images.list(filters={"label": "mcp-harness"})}
+    before = _images_of(client, "server-memory")
     run = audit("npm:@modelcontextprotocol/server-memory@2026.8.31")
-    after = {image.id for image in client.images.list(filters={"label": "mcp-harness"})}
+    after = _images_of(client, "server-memory")
     assert run.report["status"] == "completed"
     assert after == before
 
@@ -132,5 +138,6 @@ def test_npm_install_scripts_never_run_in_the_build_but_in_the_sandbox(audit):
         built.id, ["sh", "-c", "test -e templates/default.json; echo $?"], network_mode="none", remove=True
     )
     assert probe.strip() == b"1"
-    # and the image the scripts left for this run went with it
-    assert client.images.list(name="mcp-harness/installed") == []
+    # and the image the scripts left for this run went with it (tagged by run id; other runs have theirs)
+    left = [t for i in client.images.list(name="mcp-harness/installed") for t in i.tags]
+    assert [t for t in left if t.partition(":")[2].startswith(run.out.name)] == []

@@ -1,7 +1,8 @@
 import pytest
 
-from harness.errors import TargetError
+from harness.errors import ManifestError, TargetError
 from harness.targets import load_target
+from harness.targets.local import read_manifest
 
 GOOD = """
 name = "demo-server"
@@ -56,3 +57,67 @@ def test_a_scenario_can_declare_an_http_server(tmp_path):
     )
     target = load_target(tmp_path)
     assert (target.transport, target.port, target.endpoint) == ("sse", 8080, "/sse")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (
+            "name = 'x'\n[server]\nruntime = 'node'\ncommand = ['a']\n[taxonomy]\ncategory = 'A0'\n",
+            6,
+            "taxonomy.category",
+        ),
+        (
+            "name = 'x'\n[taxonomy]\ncategory = 'A1'\n[server]\nruntime = 'node'\ncommand = ['a']\n",
+            2,
+            "taxonomy.source",
+        ),
+        (
+            "name = 'x'\n[server]\nruntime = 'node'\ncommand = ['a']\n[expect]\nfindings = [\n  1,\n]\n",
+            6,
+            "expect.findings.0",
+        ),
+        (
+            "name = 'x'\n[server]\nruntime = 'node'\ncommand = ['a']\n[expect]\ndrift = ['+ finding x']\n",
+            5,
+            "expect",
+        ),
+        (
+            "name = 'x'\n[server]\nruntime = 'node'\ncommand = ['a']\n[expect]\ndrift_from = '../gone'\n",
+            6,
+            "expect.drift_from",
+        ),
+        ("name = 'x'\n\n[server]\nruntime = 'node'\ncommand = ['a'\n", 5, "(file)"),
+    ],
+)
+def test_a_malformed_scenario_names_its_file_line_and_field(tmp_path, text, line, field):
+    (tmp_path / "scenario.toml").write_text(text)
+    with pytest.raises(ManifestError) as caught:
+        load_target(tmp_path)
+    error = caught.value
+    assert (error.path, error.line, error.field) == (str(tmp_path / "scenario.toml"), line, field)
+    assert str(error).startswith(f"{tmp_path / 'scenario.toml'}:{line}: {field}: ")
+
+
+def test_a_corpus_scenario_states_its_category_source_twin_and_drift(tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "scenario.toml").write_text(GOOD)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "scenario.toml").write_text(
+        GOOD.replace(
+            "[server]\n",
+            '[taxonomy]\ncategory = "A5"\nsource = "postmark-mcp 1.0.16"\ntwin = "../old"\n[server]\n',
+        )
+        + 'drift_from = "../old"\ndrift = ["+ finding unexpected_recipient"]\n'
+    )
+    manifest = read_manifest(tmp_path / "new")
+    assert manifest.taxonomy is not None
+    assert (manifest.taxonomy.category, manifest.taxonomy.role, manifest.taxonomy.twin) == (
+        "A5",
+        "attack",
+        "../old",
+    )
+    assert (manifest.expect.drift_from, manifest.expect.drift) == (
+        "../old",
+        ["+ finding unexpected_recipient"],
+    )
