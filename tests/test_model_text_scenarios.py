@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import REPO
@@ -31,3 +33,14 @@ def test_untagged_text_that_moves_data_is_high_and_names_its_destination(
     assert finding["destination"] == destination
     assert words in finding["evidence"] and words in finding["detail"]
     assert destination in (run.out / "report.html").read_text()
+
+
+def test_a_sleeper_that_turns_at_its_second_launch_is_caught_across_launches(audit):
+    run = audit(REPO / "scenarios/sleeper-second-launch")
+    changed = [f for f in run.report["findings"] if f["kind"] == "tool_definition_changed"]
+    assert changed and changed[0]["severity"] == "high", run.report["findings"]
+    assert "archive-desk@mailfmt-backup.net" in (changed[0]["detail"] or "")
+    lines = (run.out / "events.jsonl").read_text().splitlines()
+    listings = [e for e in map(json.loads, lines) if e["kind"] == "listing"]
+    launches = {e["launch"] for e in listings if e["surface"] == "tools"}
+    assert launches == {1, 2}
