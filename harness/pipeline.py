@@ -58,7 +58,7 @@ from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
 from harness.sandbox.environment import planted_secrets, server_environment
 from harness.sandbox.images import docker_name, ensure_gateway
 from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
-from harness.sandbox.persona import new_persona
+from harness.sandbox.persona import SPEED, new_persona
 from harness.sandbox.stderr_budget import budgeted
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,10 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
     # an image we did not build has no PID 1 of ours to show the persona
     machine = persona if target.kind != "docker" else None
-    sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine)
+    # fast clocks fire an HTTP server's own session timers 20 times sooner and drop the client,
+    # so only a stdio server's time runs fast
+    speed = SPEED if target.transport == "stdio" else 1
+    sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
     stderr_stats = run_dir / "gateway" / "stderr.json"
     host_events: list[Event] = []
     record = prepared.record

@@ -77,8 +77,10 @@ async def lease(read: Any, write: Any) -> AsyncIterator[tuple[Any, Any]]:
 
     async def outbound() -> None:
         async with from_session:
-            async for item in from_session:
-                await write.send(item)
+            # a transport that has closed its side (an SSE server ending the stream) ends this too
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                async for item in from_session:
+                    await write.send(item)
 
     async with anyio.create_task_group() as group:
         group.start_soon(inbound)

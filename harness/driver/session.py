@@ -221,9 +221,11 @@ class Driver:
             for self._launch, (self._identity, rounds) in enumerate(plan, 1):
                 if not await self._start():
                     return
-                last = self._launch == len(plan)
+                work = functools.partial(self._exercise, rounds, self._launch == len(plan))
+                if len(plan) == 1:  # one session: it may own the transport's streams
+                    await self._speak(read, write, work)
+                    return
                 async with lease(read, write) as (session_read, session_write):
-                    work = functools.partial(self._exercise, rounds, last)
                     if not await self._speak(session_read, session_write, work) or self._wire_ended():
                         return
 

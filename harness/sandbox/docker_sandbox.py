@@ -45,7 +45,7 @@ from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL, LOGS
-from harness.sandbox.persona import Persona
+from harness.sandbox.persona import SPEED, Persona
 from harness.sandbox.pipes import StdioProbe
 from harness.sandbox.processes import ProcessWatcher
 from harness.sandbox.waits import pending_within
@@ -128,6 +128,7 @@ class DockerSandbox:
         home_out: Path,
         limits: Limits = Limits(),
         persona: Persona | None = None,
+        clock_speed: int = SPEED,
     ):
         self.client = client
         self.run_id = run_id
@@ -137,6 +138,8 @@ class DockerSandbox:
         self.limits = limits
         self.persona = persona
         """The machine the server is shown; None runs it without PID 1 (an image not built by us)."""
+        self.clock_speed = clock_speed
+        """How much faster than real time the server's clocks run (1: real time)."""
         self._memory = plausible_memory(limits.memory)
         self.gateway: Container | None = None
         self.server: Container | None = None
@@ -257,7 +260,8 @@ class DockerSandbox:
         if self.persona is not None and command is not None:
             machine = {**self.persona.env, "HOME": self.persona.home}
             settings |= {"user": "0:0", "cap_add": _INIT_CAPS, "entrypoint": [INIT]}
-            settings["environment"] = {**machine, **trust, **env, **self.persona.init_environment(HOME_DIR)}
+            clock = self.persona.init_environment(HOME_DIR, self.clock_speed)
+            settings["environment"] = {**machine, **trust, **env, **clock}
         return settings
 
     def run_lifecycle_scripts(
