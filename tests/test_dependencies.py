@@ -7,19 +7,22 @@ import re
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
+from pathlib import Path
 
 from tests.conftest import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+PLUGIN = REPO / "harness" / "pytest_plugin.py"
+"""Loaded only by pytest (a ``pytest11`` entry point): its imports are the ``pytest`` extra's."""
 
 
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def _imported() -> set[str]:
+def _imported(paths: list[Path] | None = None) -> set[str]:
     modules: set[str] = set()
-    for path in (REPO / "harness").rglob("*.py"):
+    for path in paths if paths is not None else [p for p in (REPO / "harness").rglob("*.py") if p != PLUGIN]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
@@ -36,6 +39,13 @@ def _distributions(modules: set[str]) -> dict[str, set[str]]:
 def test_every_third_party_module_the_runtime_imports_is_a_declared_dependency():
     declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     undeclared = {m: d for m, d in _distributions(_imported()).items() if not d & declared}
+    assert undeclared == {}
+
+
+def test_the_pytest_plugin_needs_only_the_runtime_and_its_own_extra():
+    declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
+    declared |= {_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["pytest"]}
+    undeclared = {m: d for m, d in _distributions(_imported([PLUGIN])).items() if not d & declared}
     assert undeclared == {}
 
 
