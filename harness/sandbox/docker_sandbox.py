@@ -414,7 +414,7 @@ class DockerSandbox:
             self.server = None
         if self.gateway is not None and self.home_copy is None:
             self.home_copy = self._copy_home()
-        for image in self.images:
+        for image in reversed(self.images):  # newest first: the engine keeps a parent with children
             try:
                 self.client.images.remove(image, force=True)
             except docker.errors.APIError as exc:
