@@ -222,9 +222,6 @@ class Driver:
                 if not await self._start():
                     return
                 work = functools.partial(self._exercise, rounds, self._launch == len(plan))
-                if len(plan) == 1:  # one session: it may own the transport's streams
-                    await self._speak(read, write, work)
-                    return
                 async with lease(read, write) as (session_read, session_write):
                     if not await self._speak(session_read, session_write, work) or self._wire_ended():
                         return
