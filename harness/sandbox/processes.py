@@ -227,7 +227,8 @@ _Row = tuple[int, str | None, int | None]
 
 @dataclass(slots=True)
 class _Proc:
-    """A process being followed: its parent, the command it runs, when it began, whether reported."""
+    """A process being followed: its parent, the command it runs, when it began (adopted: when it was
+    read), whether reported."""
 
     ppid: int
     command: str
@@ -402,6 +403,8 @@ class ProcessWatcher:
             procs[event.tgid] = _Proc(event.parent, parent.command, event.ts_ns / 1e9 + to_wall, False)
             self._pids_peak = max(self._pids_peak, len(procs))
         elif event.what == PROC_EVENT_EXEC and (proc := procs.get(event.tgid)) is not None:
+            if event.ts_ns / 1e9 + to_wall < proc.ts:
+                return  # queued from before it was adopted: what was read then already shows it
             command = _describe(event.tgid)
             if (
                 event.tgid != main
