@@ -45,12 +45,10 @@ class ForeignCredentialDetector:
                     f"{flow.host}, {service.text}, was sent {carried} {moment.label} under a credential"
                     " the user never configured: another account"
                 ),
-                call_id=moment.call_id,
-                tool=moment.tool,
+                **moment.where,
                 canary=item.hits[0].token if item.hits else None,
                 destination=flow.host,
                 channel=flow.channel,
                 evidence=excerpt(flow.payload, foreign[0][:64].encode("utf-8", "replace")),
                 event_index=flow.index,
-                phase=moment.outside_call,
             )

@@ -43,8 +43,7 @@ class DestinationMismatchDetector:
                     f"The server connected to {flow.address} ({real}) {moment.label} while claiming to"
                     f" reach {claims}; that address was never given out for that name"
                 ),
-                call_id=moment.call_id,
-                tool=moment.tool,
+                **moment.where,
                 canary=None,
                 destination=flow.host,
                 channel=flow.channel,
@@ -56,5 +55,4 @@ class DestinationMismatchDetector:
                     f"resolver name: {flow.host if flow.resolved else '(none)'}\n"
                     f"claimed (SNI / Host): {claims}"
                 ),
-                phase=moment.outside_call,
             )

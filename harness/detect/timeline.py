@@ -10,8 +10,17 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from harness.model import Event, PhaseStarted, ToolCallFinished, ToolCallStarted
+
+
+class Where(TypedDict):
+    """A finding's attribution fields, as :class:`harness.model.Finding` names them."""
+
+    call_id: str | None
+    phase: str | None
+    tool: str | None
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,11 @@ class Moment:
     def outside_call(self) -> str | None:
         """The phase, for what happened outside any call (a finding's ``phase``); None during a call."""
         return None if self.call_id else self.phase
+
+    @property
+    def where(self) -> Where:
+        """Attribution for a finding: ``Finding(**moment.where, ...)``."""
+        return Where(call_id=self.call_id, phase=self.outside_call, tool=self.tool)
 
     @property
     def label(self) -> str:

@@ -34,9 +34,7 @@ class UndecodedPayloadDetector:
                     " through compression and encodings, past what the scan may decode; a canary may hide"
                     " in the part it could not search"
                 ),
-                call_id=moment.call_id,
-                phase=moment.outside_call,
-                tool=moment.tool,
+                **moment.where,
                 canary=None,
                 destination=flow.host,
                 channel=flow.channel,
