@@ -4,6 +4,11 @@ The gateway and the server share one network namespace, so the kernel's
 socket tables show the server's listeners too; the server runs as a non-root
 user, which is how its sockets are told apart from the fakes' own. Polled
 every quarter second: a listener that lives shorter than that can be missed.
+
+An unconnected UDP socket looks the same whether it waits for datagrams or only
+sends them (``sendto`` binds it to a port the kernel picks from the local port
+range). So a UDP socket on a port from that range is a client's, not reported:
+a UDP listener on such a port is missed, and what it sends is still egress.
 """
 
 from __future__ import annotations
@@ -44,12 +49,27 @@ def listening(table: str, text: str) -> list[tuple[str, int, int]]:
     return found
 
 
+def _local_ports(path: Path) -> range:
+    """The ports the kernel picks for sockets that send without binding (Linux's default if unreadable)."""
+    try:
+        low, high = (int(n) for n in path.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 class ListenerWatch:
     """Reports each non-root listening socket once."""
 
-    def __init__(self, proc_net: Path = Path("/proc/net"), interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        proc_net: Path = Path("/proc/net"),
+        interval: float = 0.25,
+        port_range: Path = Path("/proc/sys/net/ipv4/ip_local_port_range"),
+    ) -> None:
         self.proc_net = proc_net
         self.interval = interval
+        self._ephemeral = _local_ports(port_range)
         self._task: asyncio.Task[None] | None = None
         self._seen: set[tuple[str, str, int]] = set()
 
@@ -76,6 +96,8 @@ class ListenerWatch:
                 continue
             for address, port, uid in listening(table, text):
                 key = (table, address, port)
+                if table.startswith("udp") and port in self._ephemeral:
+                    continue  # a client's socket (see the module docstring)
                 if uid != 0 and key not in self._seen:
                     self._seen.add(key)
                     sink.emit(ListeningSocket(time.time(), table.rstrip("6"), address, port))

@@ -37,3 +37,21 @@ def test_a_real_listener_appears_in_this_machines_table(tmp_path):
         server.close()
     assert any(p == port for _, p, _ in found)
     assert ListeningSocket.kind == "listening_socket"
+
+
+UDP_TABLE = """   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout
+  1: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 4 2 0
+  2: 00000000:A411 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 5 2 0
+"""
+
+
+def test_a_udp_socket_on_a_port_the_kernel_picks_for_senders_is_a_client_not_a_listener(tmp_path):
+    (tmp_path / "udp").write_text(UDP_TABLE)
+    (tmp_path / "range").write_text("32768\t60999\n")
+    log = tmp_path / "events.jsonl"
+    sink = EventSink.open(log)
+    ListenerWatch(proc_net=tmp_path, port_range=tmp_path / "range").scan(sink)
+    sink.close()
+    lines = log.read_text().splitlines()
+    # 0x14E9 = 5353 was bound on purpose; 0xA411 = 42001 is where an unbound sendto lands
+    assert len(lines) == 1 and '"port":5353' in lines[0]
