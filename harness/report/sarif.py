@@ -24,7 +24,6 @@ from harness.report.inert import inert
 from harness.report.rules import RULES, Rule, rule_for
 from harness.version import __version__
 
-INFORMATION_URI = "https://pypi.org/project/mcp-harness/"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "mcpHarnessBehaviour/v1"
 _MAX_TEXT = 4000
@@ -141,7 +140,6 @@ def sarif_run(result: AuditResult, at: Located = Located()) -> dict[str, Any]:
                 "name": "mcp-harness",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": [_rule(rule_for(kind)) for kind in kinds],
             }
         },

@@ -91,7 +91,8 @@ def test_the_same_leak_has_the_same_fingerprint_in_runs_with_different_canaries(
 def test_the_run_names_the_tool_version_and_the_connector_as_its_category():
     run = result_to_sarif(_result())["runs"][0]
     driver = run["tool"]["driver"]
-    assert driver["version"] == __version__ and driver["informationUri"].startswith("https://")
+    # no informationUri: the project has no published home to point at, and an invented one would mislead
+    assert driver["version"] == __version__ and "informationUri" not in driver
     assert run["automationDetails"]["id"] == "mcp-harness/mailer/"
 
 
