@@ -1,4 +1,5 @@
-"""``nightly.html`` / ``nightly.json``: one night's audits, drift and failures first.
+"""``nightly.html`` / ``nightly.json`` (and the combined SARIF and JUnit): one night's audits, drift and
+failures first.
 
 The nightly reader wants to hear only about change: connectors that drifted from their
 approved run, could not be audited, or have nothing approved yet lead the page; the quiet
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from harness.nightly.runner import NightlyEntry
 from harness.report.html import ENV
+from harness.report.nightly_combined import write_nightly_combined
 
 _ORDER = {"could not audit": 0, "drift": 1, "no baseline": 2, "no drift": 3}
 
@@ -45,3 +47,4 @@ def write_nightly(entries: list[NightlyEntry], out: Path, source: str, seconds: 
     (out / "nightly.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     page = ENV.get_template("nightly.html.j2").render(n=data)
     (out / "nightly.html").write_text(page, encoding="utf-8")
+    write_nightly_combined(ordered(entries), out)
