@@ -27,6 +27,7 @@ import anyio
 from harness.compare import Comparison, compare_configs, comparison, config_reports, load_report
 from harness.driver.session import DriveOptions
 from harness.errors import HarnessError, TargetError
+from harness.kube.settings import KubeSettings
 from harness.model import AuditResult, AuditStatus, Severity, TargetSpec
 from harness.nightly.connectors import read_connectors
 from harness.nightly.runner import default_jobs, run_nightly
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         " heuristics such as a later update check are then reported but pass)",
     )
     run.add_argument("--policy", type=Path, help="approvals (from mcp-harness approve): shown, not counted")
+    _backend(run)
     _format(run)
     diff = sub.add_parser(
         "compare",
@@ -140,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     night.add_argument("--out", type=Path, help="write the night here instead of reports/nightly-<time>/")
     night.add_argument("--timeout", type=float, default=1800.0, help="seconds one audit may take")
+    _backend(night)
     night.epilog = "Options after -- are passed to every audit, e.g. -- --linger 2 --rounds 3."
     approve = sub.add_parser(
         "approve", parents=[common], help="write the behaviour of an accepted run as a policy file"
@@ -167,6 +170,48 @@ def _loudness(parser: argparse.ArgumentParser, verbose_default: object, quiet_de
     parser.add_argument(
         "-q", "--quiet", action="store_true", default=quiet_default, help="no progress; only the verdict"
     )
+
+
+def _backend(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where the sandbox runs")
+    group.add_argument(
+        "--backend",
+        choices=("docker", "kubernetes"),
+        default="docker",
+        help="docker (default): the local engine; kubernetes: a Job per audit on the KUBECONFIG cluster",
+    )
+    group.add_argument("--registry", help="kubernetes: registry/prefix the sandbox images are pushed to")
+    group.add_argument("--namespace", default="default", help="kubernetes: namespace of the audit Jobs")
+    group.add_argument("--kube-context", help="kubernetes: kubeconfig context (default: its current one)")
+    group.add_argument("--pull-secret", help="kubernetes: image pull secret for a private --registry")
+
+
+def _cluster(args: argparse.Namespace) -> KubeSettings | None:
+    """The cluster settings ``--backend kubernetes`` names; a TargetError for what is missing or stray."""
+    if args.backend != "kubernetes":
+        stray = [
+            f"--{n}"
+            for n in ("registry", "kube-context", "pull-secret")
+            if getattr(args, n.replace("-", "_"))
+        ]
+        if stray:
+            raise TargetError(f"{', '.join(stray)} only apply with --backend kubernetes")
+        return None
+    if not args.registry:
+        raise TargetError(
+            "--backend kubernetes needs --registry REGISTRY[/PREFIX]: the sandbox images are pushed there"
+            " and the cluster pulls them from it"
+        )
+    return KubeSettings(args.registry, args.namespace, args.kube_context, args.pull_secret)
+
+
+def _backend_args(args: argparse.Namespace) -> list[str]:
+    """The backend options again, for each audit a nightly run starts."""
+    if args.backend != "kubernetes":
+        return []
+    out = ["--backend", "kubernetes", "--registry", args.registry, "--namespace", args.namespace]
+    out += ["--kube-context", args.kube_context] if args.kube_context else []
+    return out + (["--pull-secret", args.pull_secret] if args.pull_secret else [])
 
 
 def _format(parser: argparse.ArgumentParser) -> None:
@@ -201,7 +246,7 @@ def _options(args: argparse.Namespace, policy: Policy | None) -> AuditOptions:
     drive = DriveOptions(
         init_timeout=args.init_timeout, call_timeout=args.call_timeout, rounds=args.rounds, linger=args.linger
     )
-    return AuditOptions(drive, fail_on=Severity(args.fail_on), policy=policy)
+    return AuditOptions(drive, fail_on=Severity(args.fail_on), policy=policy, kubernetes=_cluster(args))
 
 
 def _run_one(target: TargetSpec, run_dir: Path, options: AuditOptions, quiet: bool) -> AuditResult:
@@ -228,6 +273,7 @@ def _print_audits(args: argparse.Namespace, items: list[Audited], index: Path | 
 
 
 def _audit(args: argparse.Namespace) -> int:
+    _cluster(args)  # a backend option missing or stray is said before the target is looked at
     policy = load_policy(args.policy) if args.policy else None
     if args.config is not None:
         return _audit_config(args, policy)
@@ -394,6 +440,12 @@ def _approve(args: argparse.Namespace) -> int:
 
 def _nightly(args: argparse.Namespace) -> int:
     connectors = read_connectors(args.connectors, args.baselines)
+    backend: list[str] = []
+    if (cluster := _cluster(args)) is not None:
+        from harness.kube.cluster import api_client  # the client is imported only for cluster runs
+
+        api_client(cluster.context)  # one clear error before any audit starts
+        backend = _backend_args(args)
     out = args.out or Path("reports") / f"nightly-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and any(out.iterdir()):
         raise TargetError(f"--out {out} is not empty; name a new directory")
@@ -407,7 +459,7 @@ def _nightly(args: argparse.Namespace) -> int:
         connectors,
         out,
         jobs,
-        args.audit_options,
+        backend + args.audit_options,
         args.timeout,
         lambda name, state: print(f"  {name}: {state}", flush=True),
     )

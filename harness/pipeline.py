@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import docker
 
 from harness.canary import CanaryFactory
 from harness.capture.budgets import budgets_reached
@@ -52,14 +53,20 @@ from harness.policy import Policy, apply_policy
 from harness.report import write_html, write_json
 from harness.report.junit import write_junit
 from harness.report.sarif import write_sarif
-from harness.sandbox.bait import changed_files, plant_bait
+from harness.sandbox.bait import Bait, changed_files, plant_bait
 from harness.sandbox.ca import new_ca
-from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
+from harness.sandbox.docker_sandbox import DockerSandbox, Limits, docker_client
 from harness.sandbox.environment import planted_secrets, server_environment
 from harness.sandbox.images import docker_name, ensure_gateway
-from harness.sandbox.install import LIFECYCLE_COMMAND, prepare
+from harness.sandbox.install import LIFECYCLE_COMMAND, Prepared, prepare
 from harness.sandbox.persona import SPEED, new_persona
+from harness.sandbox.protocol import Sandbox
 from harness.sandbox.stderr_budget import budgeted
+
+if TYPE_CHECKING:  # the kubernetes client is imported only by runs on a cluster (see _in_cluster)
+    from harness.kube.backend import KubeSandbox
+    from harness.kube.launch import ClusterRun
+    from harness.kube.settings import KubeSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +86,8 @@ class AuditOptions:
     """Approvals to mark findings with (shown, not counted in the exit code)."""
     observe: Callable[[Event], None] | None = None
     """Told of each stage and recorded event as it happens, for live progress; never changes the run."""
+    kubernetes: KubeSettings | None = None
+    """Run the sandbox as a Job on this cluster instead of on the local Docker engine."""
 
     def tell(self, phase: str) -> None:
         if self.observe is not None:
@@ -164,8 +173,7 @@ class _Observed:
 
 def _connect(
     target: TargetSpec,
-    sandbox: DockerSandbox,
-    server_id: str,
+    sandbox: Sandbox,
     ready_timeout: float,
     stderr_stats: Path,
     stdout: StdoutLedger,
@@ -173,8 +181,10 @@ def _connect(
     """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback; either
     way the server's log output reaches the host within its budget, and on stdio its messages too."""
     if target.transport == "stdio":
-        argv = ["docker", "start", "--attach", "--interactive", server_id]
-        return bounded_stdio(budgeted(argv, stderr_stats), stdout)
+        return bounded_stdio(budgeted(sandbox.stdio_argv(), stderr_stats), stdout)
+    if not isinstance(sandbox, DockerSandbox) or sandbox.server is None:
+        raise SandboxError("an HTTP server needs the docker backend")
+    server_id = str(sandbox.server.id)
     if sandbox.gateway is None or target.port is None or target.endpoint is None:
         raise SandboxError("an HTTP server needs the gateway running, a port and an endpoint")
 
@@ -197,8 +207,90 @@ def _connect(
     return relayed(server, ready_timeout)
 
 
+async def _drive(
+    target: TargetSpec,
+    sandbox: Sandbox,
+    run_dir: Path,
+    options: AuditOptions,
+    canaries: CanaryFactory,
+    credentials: tuple[Credential, ...],
+    host_events: list[Event],
+) -> DriveOutcome:
+    """Drive the server in a started sandbox (both passes); what its watcher saw joins ``host_events``."""
+    data = run_dir / "gateway"
+    watcher = sandbox.watch_server()
+    stdout = StdoutLedger()
+    stdio = target.transport == "stdio"
+    driver = Driver(
+        _connect(target, sandbox, options.drive.init_timeout, data / "stderr.json", stdout),
+        run_dir / "server.stderr.log",
+        canaries,
+        options.drive,
+        sandbox.server_exit_code,
+        options.observe,
+        stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
+        stdout=stdout if stdio else None,
+        restart=sandbox.restart_server if stdio and sandbox.relaunchable else None,
+        pending=sandbox.pending,
+    )
+    try:
+        outcome = await driver.run()
+        replays = replay_candidates(_interim_evidence(target, outcome, data, credentials))
+        if replays and outcome.status is AuditStatus.COMPLETED and sandbox.relaunchable:
+            await _replay(driver, replays, outcome)
+        elif replays and not sandbox.relaunchable:
+            log.info("no replay of %d call(s): this sandbox cannot start the server again", len(replays))
+    finally:
+        host_events += await anyio.to_thread.run_sync(watcher.stop)
+    return outcome
+
+
+def _observed(
+    sandbox: Sandbox,
+    bait: Bait,
+    run_dir: Path,
+    outcome: DriveOutcome,
+    host_events: list[Event],
+    credentials: tuple[Credential, ...],
+    record: dict[str, Any] | None,
+) -> _Observed:
+    """What a closed sandbox left in the run folder, as evidence."""
+    data = run_dir / "gateway"
+    host_events += changed_files(bait, sandbox.home)
+    host_events += budgets_reached(sandbox.home_copy, sandbox.home_limit, data)
+    events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
+    if (run_dir / "install.log").is_file():
+        artifacts["install_log"] = "install.log"
+    return _Observed(outcome, events, artifacts, credentials, packets, record)
+
+
+async def _in_cluster(
+    settings: KubeSettings, api: Any, client: docker.DockerClient, prepared: Prepared, run: ClusterRun
+) -> KubeSandbox:
+    """Launch the run as a Job and wait for its server; everything made is deleted if that fails."""
+    from harness.kube.launch import launch
+
+    if prepared.lifecycle_scripts:
+        scripts = ", ".join(map(str, (prepared.record or {}).get("install_scripts") or []))
+        raise SandboxError(f"npm install scripts ({scripts}) run in the sandbox only on the docker backend")
+    sandbox = await anyio.to_thread.run_sync(launch, api, client, settings, run)
+    try:
+        await anyio.to_thread.run_sync(sandbox.wait_running, settings.ready_timeout)
+    except BaseException:
+        sandbox.discard()
+        raise
+    return sandbox
+
+
 async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOptions) -> _Observed:
     run_dir = run_dir.resolve()  # bind mounts need absolute host paths
+    cluster = options.kubernetes
+    if cluster is not None:  # before anything is built: an unusable cluster is the first thing to say
+        from harness.kube.cluster import api_client, supported
+        from harness.kube.launch import ClusterRun, seed_files
+
+        supported(target)
+        api = await anyio.to_thread.run_sync(api_client, cluster.context)
     canaries = CanaryFactory()
     planted = server_environment(target.env, canaries)
     persona = new_persona()
@@ -222,10 +314,22 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     # fast clocks fire an HTTP server's own session timers 20 times sooner and drop the client,
     # so only a stdio server's time runs fast
     speed = SPEED if target.transport == "stdio" else 1
-    sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
-    stderr_stats = run_dir / "gateway" / "stderr.json"
     host_events: list[Event] = []
     record = prepared.record
+    if cluster is not None:
+        run = ClusterRun(
+            run_id, data, bait.home, gateway_image, prepared.image, prepared.command, env,
+            prepared.working_dir, persona.hostname, Limits().home_bytes, seed_files(data, bundle, bait),
+        )  # fmt: skip
+        remote = await _in_cluster(cluster, api, client, prepared, run)
+        try:
+            outcome = await _drive(target, remote, run_dir, options, canaries, credentials, host_events)
+        except BaseException:
+            remote.discard()
+            raise
+        await anyio.to_thread.run_sync(remote.close)  # a SandboxError when the run's data did not come back
+        return _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
+    sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
         await anyio.to_thread.run_sync(sandbox.plant_home, bait)
@@ -244,37 +348,11 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             (run_dir / "install.log").write_text(ran.log, encoding="utf-8")
             record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
             image = ran.image
-        server_id = sandbox.create_server(image, prepared.command, env, prepared.working_dir)
-        watcher = sandbox.watch_server()
-        stdout = StdoutLedger()
-        stdio = target.transport == "stdio"
-        driver = Driver(
-            _connect(target, sandbox, server_id, options.drive.init_timeout, stderr_stats, stdout),
-            run_dir / "server.stderr.log",
-            canaries,
-            options.drive,
-            sandbox.server_exit_code,
-            options.observe,
-            stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
-            stdout=stdout if stdio else None,
-            restart=sandbox.restart_server if stdio else None,
-            pending=sandbox.pending,
-        )
-        try:
-            outcome = await driver.run()
-            replays = replay_candidates(_interim_evidence(target, outcome, data, credentials))
-            if replays and outcome.status is AuditStatus.COMPLETED:
-                await _replay(driver, replays, outcome)
-        finally:
-            host_events += await anyio.to_thread.run_sync(watcher.stop)
+        sandbox.create_server(image, prepared.command, env, prepared.working_dir)
+        outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
     finally:
         sandbox.close()  # synchronous: a cancelled run must still remove everything
-    host_events += changed_files(bait, sandbox.home)
-    host_events += budgets_reached(sandbox.home_copy, sandbox.limits.home_bytes, data)
-    events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
-    if (run_dir / "install.log").is_file():
-        artifacts["install_log"] = "install.log"
-    return _Observed(outcome, events, artifacts, credentials, packets, record)
+    return _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record)
 
 
 def _interim_evidence(

@@ -61,7 +61,8 @@ class PodPlan:
     hostname: str
     """What the server sees as its host name."""
     seed: dict[str, bytes]
-    """Files of the run's Secret: ``ca.pem``, ``ca.key``, ``config.json``, ``ca-bundle.pem``, ``home.tgz``."""
+    """Files of the run's Secret: ``ca.pem``, ``ca.key``, ``config.json``, ``ca-bundle.pem``, ``home.tgz``,
+    and ``dotenv`` when the app gets the bait ``.env``."""
     working_dir: str | None = APP_DIR
     memory: str = "1Gi"
     cpus: str = "1"
@@ -69,6 +70,8 @@ class PodPlan:
     tmp_size: str = "128Mi"
     deadline_seconds: int = 1800
     """The Job's activeDeadlineSeconds: the cluster ends a run the harness lost track of."""
+    pull_secret: str | None = None
+    """An image pull secret of the namespace, for a private registry."""
 
 
 def _labels(plan: PodPlan) -> dict[str, str]:
@@ -96,6 +99,8 @@ def _seed_container(plan: PodPlan) -> k8s.V1Container:
         f" && tar -xzf {SEED_DIR}/home.tgz -C /home-seed --no-same-owner"
         f" && chown -R {SERVER_UID}:{SERVER_UID} /home-seed && chmod 0644 /trust/ca-certificates.crt"
     )
+    if "dotenv" in plan.seed:
+        script += f" && cp {SEED_DIR}/dotenv /trust/.env && chmod 0644 /trust/.env"
     return k8s.V1Container(
         name="seed",
         image=plan.gateway_image,
@@ -157,6 +162,11 @@ def _server_container(plan: PodPlan) -> k8s.V1Container:
             _mount("home", HOME_DIR),
             _mount("tmp", "/tmp"),
             _mount("trust", CA_BUNDLE_IN_SANDBOX, read_only=True, sub_path="ca-certificates.crt"),
+            *(
+                [_mount("trust", f"{APP_DIR}/.env", read_only=True, sub_path=".env")]
+                if "dotenv" in plan.seed
+                else []
+            ),
         ],
         resources=k8s.V1ResourceRequirements(
             requests={"cpu": "100m", "memory": "128Mi"}, limits={"cpu": plan.cpus, "memory": plan.memory}
@@ -191,6 +201,7 @@ def audit_job(plan: PodPlan) -> k8s.V1Job:
         containers=[_server_container(plan)],
         volumes=_volumes(plan),
         termination_grace_period_seconds=30,
+        image_pull_secrets=[k8s.V1LocalObjectReference(name=plan.pull_secret)] if plan.pull_secret else None,
     )
     return k8s.V1Job(
         api_version="batch/v1",

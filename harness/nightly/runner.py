@@ -116,6 +116,8 @@ def _judge(connector: Connector, report_dir: Path | None) -> tuple[str, tuple[Dr
         report = load_report(report_dir)
     except TargetError:
         return "could not audit", (), {}
+    if report.get("status") == "infra_error":  # the harness failed, not the server: nothing to compare
+        return "could not audit", (), report
     if connector.baseline is None or not connector.baseline.exists():
         return "no baseline", (), report
     try:

@@ -406,6 +406,20 @@ class DockerSandbox:
         state = self.server.attrs.get("State", {})
         return None if state.get("Running") else state.get("ExitCode")
 
+    relaunchable = True
+    """A stopped server container starts again under ``docker start`` (the replay pass)."""
+
+    @property
+    def home_limit(self) -> int:
+        return self.limits.home_bytes
+
+    def stdio_argv(self) -> list[str]:
+        """``docker start --attach --interactive``: it starts the created (or stopped) server with
+        its stdio on the command's."""
+        if self.server is None:
+            raise SandboxError("no server container to attach to")
+        return ["docker", "start", "--attach", "--interactive", str(self.server.id)]
+
     def close(self) -> None:
         """Remove the server, copy the home back (bounded), stop the gateway gracefully (so the
         capture is flushed), then remove it, the home volume and the per-run images."""
