@@ -86,3 +86,21 @@ def test_nothing_the_server_can_read_names_the_harness(manifests):
 def test_the_run_secret_carries_the_seed_files_base64_encoded(manifests):
     data = manifests["Secret"]["data"]
     assert base64.b64decode(data["ca.key"]) == b"KEY" and set(data) >= {"ca.pem", "home.tgz", "config.json"}
+
+
+def test_a_private_registry_and_the_bait_env_file_still_validate_strictly():
+    plan = _plan(pull_secret="regcred", seed={**_plan().seed, "dotenv": b"API_KEY=canary"})
+    job = {m["kind"]: m for m in to_dicts(run_objects(plan))}["Job"]
+    kubernetes_validate.validate(job, kubernetes_validate.latest_version(), strict=True)
+    pod = job["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts["/usr/src/app/.env"] == {
+        "name": "trust",
+        "mountPath": "/usr/src/app/.env",
+        "readOnly": True,
+        "subPath": ".env",
+    }
+    assert "cp /seed/dotenv /trust/.env" in pod["initContainers"][0]["command"][-1]
+    plain = json.dumps(to_dicts(run_objects(_plan())))
+    assert "/trust/.env" not in plain and "imagePullSecrets" not in plain
