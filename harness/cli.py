@@ -206,9 +206,7 @@ def _cluster(args: argparse.Namespace) -> KubeSettings | None:
 
 
 def _backend_args(args: argparse.Namespace) -> list[str]:
-    """The backend options again, for each audit a nightly run starts."""
-    if args.backend != "kubernetes":
-        return []
+    """The cluster backend's options again, for each audit a nightly run starts."""
     out = ["--backend", "kubernetes", "--registry", args.registry, "--namespace", args.namespace]
     out += ["--kube-context", args.kube_context] if args.kube_context else []
     return out + (["--pull-secret", args.pull_secret] if args.pull_secret else [])

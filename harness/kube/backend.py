@@ -291,8 +291,9 @@ class KubeSandbox:
         return False
 
     def server_exit_code(self) -> int | None:
+        """Asked about once a second while the server is driven: the pod is read by name, not listed."""
         try:
-            pod = self._pod()
+            pod = self.core.read_namespaced_pod(self.pod, self.plan.namespace) if self.pod else self._pod()
         except ApiException:
             return None
         state = self._state(pod, SERVER) if pod is not None else None

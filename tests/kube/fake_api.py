@@ -160,6 +160,8 @@ class FakeApi:
                     if api.log_gate is not None:
                         api.log_gate.wait(120)
                     self._send(200, api.gateway_log, text=True)
+                elif re.search(r"/pods/[^/?]+$", self.path):
+                    self._send(200, {"kind": "Pod", "apiVersion": "v1", **api._pod()})
                 elif "/pods" in self.path:
                     self._send(
                         200, {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [api._pod()]}
