@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.nightly.runner import NightlyEntry
 from harness.report.inert import inert
-from harness.report.sarif import INFORMATION_URI, sarif_log
+from harness.report.sarif import sarif_log
 from harness.version import __version__
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,7 @@ def _child_run(out: Path, run_dir: Path) -> dict[str, Any] | None:
 def _not_audited_run(entry: NightlyEntry) -> dict[str, Any]:
     reason = inert(entry.reason or entry.state, _MAX_TEXT)
     return {
-        "tool": {
-            "driver": {"name": "mcp-harness", "version": __version__, "informationUri": INFORMATION_URI}
-        },
+        "tool": {"driver": {"name": "mcp-harness", "version": __version__}},
         "automationDetails": {"id": f"mcp-harness/{inert(entry.name, _MAX_NAME)}/"},
         "invocations": [
             {
