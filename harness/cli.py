@@ -195,7 +195,9 @@ def _cluster(args: argparse.Namespace) -> KubeSettings | None:
             if getattr(args, n.replace("-", "_"))
         ]
         if stray:
-            raise TargetError(f"{', '.join(stray)} only apply with --backend kubernetes")
+            raise TargetError(
+                f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} only for --backend kubernetes"
+            )
         return None
     if not args.registry:
         raise TargetError(

@@ -11,6 +11,7 @@ pulls exactly what was built.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from typing import Any
@@ -59,13 +60,14 @@ def api_client(context: str | None = None) -> Any:
                 "no Kubernetes cluster configured: set KUBECONFIG (or ~/.kube/config) to the cluster"
                 " that runs the audits"
             ) from None
-    api = k8s.ApiClient(configuration)
+    probe = copy.deepcopy(configuration)
+    probe.retries = 0  # one clear answer, not three logged retries
     try:
-        k8s.VersionApi(api).get_code(_request_timeout=15)
+        k8s.VersionApi(k8s.ApiClient(probe)).get_code(_request_timeout=15)
     except (ApiException, HTTPError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc.__class__.__name__
         raise SandboxError(f"the Kubernetes API at {configuration.host} does not answer: {reason}") from None
-    return api
+    return k8s.ApiClient(configuration)
 
 
 def remote_name(local: str, registry: str) -> tuple[str, str]:

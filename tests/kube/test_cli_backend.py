@@ -34,7 +34,7 @@ def no_cluster(tmp_path) -> dict[str, str]:
     ("args", "message"),
     [
         (["--backend", "kubernetes"], "--backend kubernetes needs --registry"),
-        (["--registry", "reg.example"], "--registry only apply with --backend kubernetes"),
+        (["--registry", "reg.example"], "--registry is only for --backend kubernetes"),
         (["--backend", "kubernetes", "--registry", "http://reg"], "is not a registry reference"),
     ],
 )
