@@ -4,14 +4,14 @@ Every audit of the night already wrote its own ``report.sarif`` (one run) and
 ``report.junit.xml`` (one suite) into its run folder; the night's files gather them rather
 than re-render results the runner only has as files:
 
-- SARIF 2.1.0, one ``run`` per connector (each keeps its own ``automationDetails.id``
-  category, so code scanning tracks connectors apart). Locations the child named relative
-  to its own run folder are re-rooted at the night's folder; the connector's nightly state and
-  drift lines go into the run's ``properties``; a connector that left no report is a run with
-  a failed invocation saying why, so nothing goes missing silently.
-- JUnit, one ``testsuite`` per connector: the audit's own cases plus ``no drift from the
-  approved run`` (a failure listing the drift; skipped when there is no approved run), and
-  an error case for a connector that could not be audited.
+- SARIF 2.1.0, one ``run`` per connector, its ``automationDetails.id`` category named by the
+  connector (code scanning tracks connectors apart, two of one package included). Locations the
+  child named relative to its own run folder are re-rooted at the night's folder; the
+  connector's nightly state and drift lines go into the run's ``properties``; a connector that
+  left no report is a run with a failed invocation saying why, so nothing goes missing silently.
+- JUnit, one ``testsuite`` per connector, named by it: the audit's own cases plus ``no drift
+  from the approved run`` (a failure listing the drift; skipped when there is no approved run),
+  and an error case for a connector that could not be audited.
 
 The child files were written by our own audits, but their text came from servers: it is
 kept as the children made it inert, and every new string is made inert again here.
@@ -89,6 +89,8 @@ def nightly_sarif(entries: list[NightlyEntry], out: Path) -> dict[str, Any]:
         run_dir = _run_dir(entry)
         run = _child_run(out, run_dir) if run_dir is not None else None
         run = run if run is not None else _not_audited_run(entry)
+        # by connector, not target: two connectors of one package stay two categories
+        run["automationDetails"] = {"id": f"mcp-harness/{inert(entry.name, _MAX_NAME)}/"}
         run.setdefault("properties", {})["nightly"] = {
             "connector": entry.name,
             "state": entry.state,
@@ -142,6 +144,7 @@ def nightly_junit(entries: list[NightlyEntry], out: Path) -> ET.ElementTree[ET.E
             suite = _not_audited_suite(entry)
         else:
             _drift_case(suite, entry)
+            suite.set("name", f"mcp-harness:{inert(entry.name, _MAX_NAME)}")
         suite.set("time", f"{entry.seconds:.1f}")
         root.append(suite)
     for field in ("tests", "failures", "errors", "skipped"):

@@ -20,12 +20,14 @@ from tests import factories as f
 from tests.report.test_sarif import SCHEMA, _leak
 
 
-def _audited(out: Path, name: str, *findings) -> str:
+def _audited(out: Path, name: str, *findings, target: str | None = None) -> str:
     """A connector's run folder as its audit leaves it; returns its report.html relative to ``out``."""
     run_dir = out / name
     run_dir.mkdir(parents=True)
     calls = (f.call(("qx7t2m9klp4a",), tool="send"),)
-    result = AuditResult(name, AuditStatus.COMPLETED, None, 1.0, 2.0, None, (), calls, (), tuple(findings))
+    result = AuditResult(
+        target or name, AuditStatus.COMPLETED, None, 1.0, 2.0, None, (), calls, (), tuple(findings)
+    )
     write_sarif(result, run_dir / "report.sarif", Located(events="events.jsonl"))
     write_junit(result, run_dir / "report.junit.xml")
     return f"{name}/report.html"
@@ -39,7 +41,7 @@ def _entry(name: str, state: str, report: str | None, *drift: Drift, reason: str
 def night(tmp_path) -> Path:
     turned = Drift("+", "finding", "unexpected_recipient ops@relay.example", "(sendEmail)")
     entries = [
-        _entry("quiet", "no drift", _audited(tmp_path, "quiet")),
+        _entry("quiet", "no drift", _audited(tmp_path, "quiet", target="mailer")),  # a second of one package
         _entry("mailer", "drift", _audited(tmp_path, "mailer", _leak("qx7t2m9klp4a")), turned),
         _entry("newcomer", "no baseline", _audited(tmp_path, "newcomer")),
         _entry("gone", "could not audit", None, reason="target not found: \x1b[2Jno-such-dir"),
