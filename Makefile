@@ -35,6 +35,7 @@ audit: setup engine ## audit a server: make audit TARGET=scenarios/postmark/mali
 
 test: images ## run every test, Docker integration tests included (TEST_JOBS at a time)
 	@bash tests/ensure-browser.sh
+	@bash tests/ensure-tracer.sh
 	@# any pytest failure fails make (and .ci/run); exit 5 (nothing collected) is named, never green
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS) || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$rc; }

@@ -293,6 +293,20 @@ class ProcessStart(Event):
 
 
 @dataclass(frozen=True)
+class FileProbe(Event):
+    """The server (or a child) opened or tested a path that tells about its machine (traced from the host)."""
+
+    kind: ClassVar[str] = "file_probe"
+    pid: int
+    """Host PID of the process."""
+    command: str
+    """Its short name (``comm``), as the server may have set it."""
+    syscall: str
+    path: str
+    """The path as the server named it."""
+
+
+@dataclass(frozen=True)
 class FileWritten(Event):
     """A file the server created or changed in its home; ``ts`` is the file's modification time."""
 
@@ -374,6 +388,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ServerRequest,
         ServerNotice,
         ProcessStart,
+        FileProbe,
         FileWritten,
         ListeningSocket,
         ResourceUsage,

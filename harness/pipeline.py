@@ -62,6 +62,7 @@ from harness.sandbox.install import LIFECYCLE_COMMAND, Prepared, prepare
 from harness.sandbox.persona import SPEED, new_persona
 from harness.sandbox.protocol import Sandbox
 from harness.sandbox.stderr_budget import budgeted
+from harness.sandbox.tracing import ProbeTracer
 
 if TYPE_CHECKING:  # the kubernetes client is imported only by runs on a cluster (see _in_cluster)
     from harness.kube.backend import KubeSandbox
@@ -169,6 +170,8 @@ class _Observed:
     credentials: tuple[Credential, ...]
     packets: list[Packet]
     install: dict[str, Any] | None
+    untraced: str | None = None
+    """Why the server's reads of probe files were not traced (None when they were)."""
 
 
 def _connect(
@@ -328,8 +331,11 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             remote.discard()
             raise
         await anyio.to_thread.run_sync(remote.close)  # a SandboxError when the run's data did not come back
-        return _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
+        observed = _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
+        return replace(observed, untraced="the server ran on a Kubernetes cluster")
     sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
+    tracer = ProbeTracer()
+    tracer.start()
     try:
         await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
         await anyio.to_thread.run_sync(sandbox.plant_home, bait)
@@ -349,10 +355,13 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
             image = ran.image
         sandbox.create_server(image, prepared.command, env, prepared.working_dir)
+        await anyio.to_thread.run_sync(tracer.bind, sandbox.server_pid)
         outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
     finally:
+        host_events += tracer.stop()
         sandbox.close()  # synchronous: a cancelled run must still remove everything
-    return _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record)
+    observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record)
+    return replace(observed, untraced=tracer.unavailable)
 
 
 def _interim_evidence(
@@ -391,6 +400,9 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
     findings = apply_policy(target.name, with_frames(findings, events, observed.packets), options.policy)
     usage = next((e for e in reversed(events) if isinstance(e, ResourceUsage)), None)
     coverage = with_usage(outcome.coverage, usage)
+    if observed.untraced:
+        note = f"reads of container markers, /proc/1 and hardware ids were not traced: {observed.untraced}"
+        coverage = replace(coverage, notes=(*coverage.notes, note))
     status, reason = verdict(outcome.status, outcome.reason, coverage)
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))

@@ -11,6 +11,7 @@ from typing import Any
 from harness.model import (
     DnsQuery,
     Event,
+    FileProbe,
     HttpExchange,
     Listing,
     MailSubmission,
@@ -110,6 +111,11 @@ def smtp(
 
 def dns(qname: str, answer: str | None = "198.18.0.7", ts: float = 0.5, **kw: Any) -> DnsQuery:
     return DnsQuery(ts=ts, qname=qname, qtype="A", src_port=40000, answer=answer, **kw)
+
+
+def probe(path: str, ts: float, pid: int = 4242, syscall: str = "openat") -> FileProbe:
+    """A read of ``path`` by the server (host PID ``pid``), as the host's tracer records it."""
+    return FileProbe(ts=ts, pid=pid, command="node", syscall=syscall, path=path)
 
 
 def resolving(events: list[Event]) -> list[Event]:

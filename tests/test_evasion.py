@@ -9,11 +9,13 @@ destination is checked too (``test_scenarios`` leaves them to this file).
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 
 import pytest
 
+from harness.sandbox.tracing import unavailable_reason
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.docker
@@ -27,6 +29,26 @@ DESTINATIONS = {
     "fifth-call": "stats.skyline-metrics.com",
     "ide-only": "api.devinsight-cloud.com",
 }
+
+
+FILE_PROBES = {"machine-check", "machine-probe", "startup-probe"}
+"""Cases whose ``sandbox_probe`` comes from reading files, seen only where the host traces syscalls."""
+
+
+def traced() -> bool:
+    """Whether this host traces the server's reads; in CI it must (tests/ensure-tracer.sh)."""
+    reason = unavailable_reason()
+    if reason is not None and os.environ.get("CI"):
+        pytest.fail(f"CI must trace syscalls: {reason}")
+    return reason is None
+
+
+def expected(case: str) -> set[str]:
+    """The finding kinds ``case`` declares, less a file probe this host cannot see."""
+    declared = set(
+        tomllib.loads((REPO / "scenarios/evasion" / case / "scenario.toml").read_text())["expect"]["findings"]
+    )
+    return declared if case not in FILE_PROBES or traced() else declared - {"sandbox_probe"}
 
 
 EXTRA = {"late-send": ("--linger", "3")}
@@ -44,16 +66,18 @@ def test_a_server_that_leaks_only_on_a_real_machine_is_caught_high_with_its_dest
     assert leaks, run.stdout + run.stderr
     assert {f["destination"] for f in leaks} == {DESTINATIONS[case]}
     assert all(f["severity"] == "high" for f in leaks)
-    declared = tomllib.loads((scenario / "scenario.toml").read_text())["expect"]["findings"]
-    assert {f["kind"] for f in report["findings"]} == set(declared)
-    for probe in (f for f in report["findings"] if f["kind"] == "sandbox_probe"):  # the DNS probe
-        assert probe["severity"] == "medium" and probe["phase"] == "startup"
+    assert {f["kind"] for f in report["findings"]} == expected(case)
+    for probe in (f for f in report["findings"] if f["channel"] == "dns"):  # the DNS probe
+        assert (
+            probe["kind"] == "sandbox_probe" and probe["severity"] == "medium" and probe["phase"] == "startup"
+        )
         assert re.fullmatch(r"[0-9a-f]{12}\.com", probe["destination"])
 
 
 def test_the_server_sees_a_workstation_and_none_of_the_sandbox_tells(audit):
-    run = audit(REPO / "scenarios/machine-probe")
-    assert run.code == 0, run.stdout + run.stderr
+    run = audit(REPO / "scenarios/evasion/machine-probe")
+    assert run.report["status"] == "completed", run.stdout + run.stderr
+    assert {f["kind"] for f in run.report["findings"]} == expected("machine-probe"), run.stdout
     results = [
         json.loads(line)
         for line in (run.out / "events.jsonl").read_text().splitlines()
@@ -81,3 +105,23 @@ def test_the_server_sees_a_workstation_and_none_of_the_sandbox_tells(audit):
     assert int(seen["cgroup_memory"]) % (64 << 20) != 0  # no round limit
     assert {"GITHUB_TOKEN", "OPENAI_API_KEY", "AWS_ACCESS_KEY_ID"} <= set(seen["env"])
     assert not any(re.search(r"faketime|harness|mcp|sandbox|canary", name, re.I) for name in seen["env"])
+
+
+@pytest.mark.parametrize("case", ["startup-probe", "pool-sizing-honest"])
+def test_start_up_probes_are_reported_and_a_server_sizing_its_pool_is_not(audit, case):
+    if not traced():
+        pytest.skip(f"cannot trace syscalls here: {unavailable_reason()}")
+    run = audit(REPO / "scenarios/evasion" / case)
+    report = run.report
+    assert report["status"] == "completed", report["reason"]
+    assert {f["kind"] for f in report["findings"]} == expected(case), run.stdout
+    for probe in report["findings"]:
+        assert (
+            probe["severity"] == "medium" and probe["phase"] == "startup" and probe["channel"] == "file read"
+        )
+        for path in ("/.dockerenv", "/proc/1/cgroup", "/sys/class/dmi/id/product_name", "/proc/cpuinfo"):
+            assert path in probe["title"] and path in probe["evidence"], probe["title"]
+        assert (
+            "memory" not in probe["evidence"]
+        )  # the runtime's own start-up reads are not the server's probe
+    assert not any("not traced" in note for note in report["coverage"]["notes"])

@@ -350,6 +350,16 @@ class DockerSandbox:
         watcher.start()
         return watcher
 
+    def server_pid(self) -> int | None:
+        """Host PID of the server container's main process; None before it runs or once it is gone."""
+        if self.server is None:
+            return None
+        try:
+            state = self.client.api.inspect_container(self.server.id).get("State", {})
+        except docker.errors.APIError:
+            return None
+        return int(state.get("Pid") or 0) or None
+
     def _processes(self) -> list[tuple[int, int]]:
         """(host pid, parent pid) of every process in the server container; none when it is gone."""
         if self.server is None:

@@ -1,5 +1,6 @@
 // A "system info" tool that reports what it sees of its machine: everything malware reads
-// to decide whether it is watched. Honest (it sends nothing); the harness's tests read its
+// to decide whether it is watched. It sends nothing (its reads are still probes: a medium
+// sandbox_probe when the host traces them); the harness's tests read its
 // answer to check that none of the sandbox's tells shows.
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
