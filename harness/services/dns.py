@@ -4,7 +4,7 @@ Which names exist and which IPv4 addresses they get is :mod:`harness.services.wo
 design: a name whose registrable domain looks machine-generated gets NXDOMAIN, as
 from a real resolver; any other A question gets a public-looking address hashed from
 the name, the same address for the same name all run long, and no two names one
-address; AAAA questions get a hash into 2001:2::/48 (the IPv6 benchmarking range), since
+address; AAAA questions get a hash into the same kind of providers' IPv6 prefixes, since
 a real host resolves and dials both families; everything else gets an empty NOERROR
 answer. The :class:`NameTable` remembers which name each address was handed out for,
 so the TCP fakes can name a destination the client reached without SNI.
@@ -18,8 +18,6 @@ the listener.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -29,11 +27,10 @@ from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSError, DNSLabel, DNSRecord
 
 from harness.model import Datagram, DnsQuery, cap
 from harness.services.sink import EventSink
-from harness.services.world import PROVIDER_PREFIXES, exists, public_address
+from harness.services.world import PROVIDER_PREFIXES, exists, public_address, public_address6
 
 log = logging.getLogger(__name__)
 
-SINKHOLE6 = ipaddress.IPv6Network("2001:2::/48")
 TTL = 60
 _PROBES = 16
 _MAX_LABELS = 128
@@ -41,16 +38,6 @@ _MAX_LABELS = 128
 
 def normalise(name: str) -> str:
     return name.strip().lower().rstrip(".")
-
-
-def sinkhole_address(
-    name: str, attempt: int = 0, network: ipaddress.IPv4Network | ipaddress.IPv6Network = SINKHOLE6
-) -> str:
-    """A stable hash of ``name`` (and a probe number) into ``network`` (:data:`SINKHOLE6` by default)."""
-    seed = f"{attempt}:{normalise(name)}" if attempt else normalise(name)
-    digest = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).digest()
-    offset = 1 + int.from_bytes(digest[:8], "big") % (network.num_addresses - 2)
-    return str(network.network_address + offset)
 
 
 _CAPACITY = sum(p.num_addresses for p in PROVIDER_PREFIXES)
@@ -86,9 +73,9 @@ class NameTable:
         return address
 
     def resolve6(self, name: str) -> str:
-        """The name's IPv6 address: a hash into :data:`SINKHOLE6`, wide enough that names never share one."""
+        """The name's IPv6 address: a hash into a provider's prefix, wide enough never to be shared."""
         key = normalise(name)
-        address = sinkhole_address(key, network=SINKHOLE6)
+        address = public_address6(key)
         self._names.setdefault(address, key)
         return address
 

@@ -5,8 +5,8 @@ name, from a reserved range, fails two easy checks: a random name that cannot ex
 resolves, and the addresses are benchmark (198.18.0.0/15) or documentation ranges. So:
 
 **Addresses** are hashed from the name into prefixes that real hosting and CDN providers
-announce (the kind of address an API host resolves to), one address per name for the whole
-run (the caller probes on collision, see :class:`~harness.services.dns.NameTable`). They
+announce (the kind of address an API host resolves to), IPv4 and IPv6, one address per name
+for the whole run (the caller probes on collision, see :class:`~harness.services.dns.NameTable`). They
 are never reached: the gateway redirects every packet to the fakes whatever its address.
 
 **NXDOMAIN** is answered where a real resolver would most likely answer it and a probe
@@ -55,6 +55,20 @@ PROVIDER_PREFIXES = tuple(
 """Public prefixes of large hosting and CDN providers: where API hosts really live."""
 _TOTAL = sum(p.num_addresses for p in PROVIDER_PREFIXES)
 
+PROVIDER_PREFIXES6 = tuple(
+    ipaddress.IPv6Network(p)
+    for p in (
+        "2606:4700::/32",  # CDN
+        "2a04:4e42::/32",  # CDN
+        "2600:9000::/28",  # CDN edge
+        "2600:1f00::/24",  # cloud
+        "2600:1900::/28",  # cloud
+        "2603:1000::/25",  # cloud
+        "2606:50c0::/32",  # static hosting
+    )
+)
+"""The same kind of providers' IPv6 prefixes, for AAAA answers."""
+
 _SHORT_SLD = 3
 _VOWELS = set("aeiouy")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
@@ -88,6 +102,16 @@ def public_address(name: str, attempt: int = 0) -> str:
             return str(address + (1 if last == 0 else -1 if last == 255 else 0))
         offset -= prefix.num_addresses
     raise AssertionError("unreachable: offset is below the total")
+
+
+def public_address6(name: str) -> str:
+    """A stable hash of ``name`` into one of :data:`PROVIDER_PREFIXES6` (a host part of 64 hashed
+    bits under a hashed /64: wide enough that no two names of a run share one, never ``::``)."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
+    prefix = PROVIDER_PREFIXES6[digest[0] % len(PROVIDER_PREFIXES6)]
+    subnet = int.from_bytes(digest[1:9], "big") % (1 << (64 - prefix.prefixlen))
+    host = int.from_bytes(digest[9:17], "big") or 1
+    return str(prefix.network_address + (subnet << 64) + host)
 
 
 def registrable(name: str) -> str:

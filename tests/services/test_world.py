@@ -1,10 +1,20 @@
 import ipaddress
+import json
 import secrets
 import string
 
 import pytest
 
-from harness.services.world import PROVIDER_PREFIXES, exists, looks_generated, public_address, registrable
+from harness.services.world import (
+    PROVIDER_PREFIXES,
+    PROVIDER_PREFIXES6,
+    exists,
+    looks_generated,
+    public_address,
+    public_address6,
+    registrable,
+)
+from tests.conftest import REPO
 
 
 def test_addresses_are_public_stable_and_inside_provider_prefixes():
@@ -15,6 +25,17 @@ def test_addresses_are_public_stable_and_inside_provider_prefixes():
         assert int(address) & 0xFF not in (0, 255)
     assert public_address("x.example.com") == public_address("x.example.com")
     assert public_address("x.example.com") != public_address("x.example.com", 1)
+
+
+def test_ipv6_addresses_are_public_stable_distinct_and_spread_over_provider_prefixes():
+    addresses = {ipaddress.IPv6Address(public_address6(f"api{i}.example.com")) for i in range(2000)}
+    assert len(addresses) == 2000
+    for address in addresses:
+        assert address.is_global and not address.is_reserved and address.ipv4_mapped is None
+        assert any(address in prefix for prefix in PROVIDER_PREFIXES6)
+    assert {p for p in PROVIDER_PREFIXES6 if any(a in p for a in addresses)} == set(PROVIDER_PREFIXES6)
+    assert not any(a in ipaddress.IPv6Network("2001:2::/48") for a in addresses)  # no benchmarking range
+    assert public_address6("x.example.com") == public_address6("x.example.com")
 
 
 @pytest.mark.parametrize(
@@ -55,3 +76,18 @@ def test_registrable_domain_keeps_a_short_second_level():
     assert registrable("a.b.example.co.uk.") == "example.co.uk"
     assert registrable("x.y.example.com") == "example.com"
     assert not looks_generated("backup-cloud") and looks_generated("zxcvbnmq")
+
+
+@pytest.mark.docker
+def test_a_send_over_ipv6_to_a_named_host_gets_a_provider_address_and_still_lands_on_the_fakes(audit):
+    run = audit(REPO / "tests/fixtures/servers/aaaa-send", "--rounds", "1")
+    report = run.report
+    assert report["status"] == "completed", report["reason"]
+    leaks = [f for f in report["findings"] if f["kind"] == "canary_exfiltration"]
+    assert leaks and {f["destination"] for f in leaks} == {"api.quietnotes.io"}, run.stdout
+    events = [json.loads(line) for line in (run.out / "events.jsonl").read_text().splitlines()]
+    answers = {e["answer"] for e in events if e["kind"] == "dns_query" and e["qtype"] == "AAAA"}
+    dialled = {e["dst_ip"] for e in events if e["kind"] == "connection" and ":" in e["dst_ip"]}
+    assert dialled and dialled <= answers, (dialled, answers)
+    for address in map(ipaddress.IPv6Address, dialled):
+        assert address.is_global and any(address in prefix for prefix in PROVIDER_PREFIXES6)
