@@ -68,7 +68,7 @@ SYSCALLS = (
     "newfstatat",
     "statx",
 )
-"""Syscalls that name a path: opening it, testing it exists, or reading a link."""
+"""Syscalls that name a path: opening it, or testing that it exists (``stat``, ``access``)."""
 
 _TRACEFS = (Path("/sys/kernel/tracing"), Path("/sys/kernel/debug/tracing"))
 _READY_TIMEOUT = 60.0
