@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 PREFIXES = (
     "/.dockerenv",
     "/run/.containerenv",
-    "/proc/1",
+    "/proc/1/",
     "/proc/self/mountinfo",
     "/proc/self/cgroup",
     "/proc/cpuinfo",
@@ -111,7 +111,7 @@ def parse(line: str, clock_offset: float) -> tuple[int, FileProbe] | None:
     parts = head.split(" ", 5)
     if not sep or len(parts) != 6 or parts[0] != "P" or parts[4] not in SYSCALLS:
         return None
-    if not posixpath.normpath("/" + rest.lstrip("/")).startswith(PREFIXES):  # however spelt
+    if not (posixpath.normpath("/" + rest.lstrip("/")) + "/").startswith(PREFIXES):  # however spelt
         return None
     try:
         nsecs, cgroup, pid = int(parts[1]), int(parts[2]), int(parts[3])

@@ -32,9 +32,11 @@ def test_foreign_malformed_and_uninteresting_lines_are_dropped():
         "P 1 1 2 openat node /proc/1/cgroup",  # no separator
         "P 1 1 2 openat node\x1f/proc/self/maps",  # nothing about the machine
         "P 1 1 2 openat node\x1f/sys/kernel/mm/transparent_hugepage/enabled",
+        "P 1 1 2 openat node\x1f/proc/1234/stat",  # some process's, not PID 1's
     ):
         assert parse(line, 0.0) is None, line
     assert parse("P 1 1 2 statx node\x1f/proc/self/../1/environ", 0.0) is not None  # however spelt
+    assert parse("P 1 1 2 openat node\x1f/proc/1", 0.0) is not None
 
 
 def test_the_program_traces_every_syscall_given_for_non_root_paths_only():
