@@ -9,7 +9,7 @@ TARGET ?= scenarios/postmark/malicious
 TEST_JOBS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup engine images audit test test-unit taxonomy lint bench clean
+.PHONY: help setup engine tracer images audit test test-unit taxonomy lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,17 +25,19 @@ setup: $(STAMP) ## create .venv and install the harness with its dev tools
 engine: ## make sure a Docker engine answers (installs and starts dockerd on a fresh Debian box as root)
 	@bash sandbox_images/ensure-engine.sh
 
+tracer: ## make sure the host can trace the server's probe reads (installs bpftrace on Debian as root)
+	@bash sandbox_images/ensure-tracer.sh
+
 images: setup engine ## build the sandbox images offline if their inputs changed
 	@bash sandbox_images/bootstrap-base.sh
 	$(BIN)/mcp-harness images
 
-audit: setup engine ## audit a server: make audit TARGET=scenarios/postmark/malicious
+audit: setup engine tracer ## audit a server: make audit TARGET=scenarios/postmark/malicious
 	@bash sandbox_images/bootstrap-base.sh
 	$(BIN)/mcp-harness audit $(TARGET) $(ARGS)
 
-test: images ## run every test, Docker integration tests included (TEST_JOBS at a time)
+test: images tracer ## run every test, Docker integration tests included (TEST_JOBS at a time)
 	@bash tests/ensure-browser.sh
-	@bash tests/ensure-tracer.sh
 	@# any pytest failure fails make (and .ci/run); exit 5 (nothing collected) is named, never green
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS) || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$rc; }

@@ -36,7 +36,7 @@ FILE_PROBES = {"machine-check", "machine-probe", "startup-probe"}
 
 
 def traced() -> bool:
-    """Whether this host traces the server's reads; in CI it must (tests/ensure-tracer.sh)."""
+    """Whether this host traces the server's reads; in CI it must (sandbox_images/ensure-tracer.sh)."""
     reason = unavailable_reason()
     if reason is not None and os.environ.get("CI"):
         pytest.fail(f"CI must trace syscalls: {reason}")

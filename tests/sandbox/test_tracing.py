@@ -69,7 +69,7 @@ def tracer() -> Iterator[ProbeTracer]:
     reason = unavailable_reason()
     if reason is not None:
         if os.environ.get("CI"):
-            pytest.fail(f"CI must trace syscalls: {reason} (tests/ensure-tracer.sh installs bpftrace)")
+            pytest.fail(f"CI must trace syscalls: {reason} (make tracer installs bpftrace)")
         pytest.skip(f"cannot trace syscalls here: {reason}")
     traced = ProbeTracer()
     traced.start()
