@@ -106,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         help="calls per tool over all launches (past 2 only if cheap)",
     )
     run.add_argument(
+        "--launches",
+        type=_at_least_one,
+        default=2,
+        help="starts of a stdio server with the same home, each as another client (1: no restart)",
+    )
+    run.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity if s is not Severity.INFO],
         default=Severity.MEDIUM.value,
@@ -214,6 +220,13 @@ def _backend_args(args: argparse.Namespace) -> list[str]:
     return out + (["--pull-secret", args.pull_secret] if args.pull_secret else [])
 
 
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"needs 1 or more, got {number}")
+    return number
+
+
 def _format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="what stdout carries (json: for machines)"
@@ -244,7 +257,11 @@ def _with_overrides(target: TargetSpec, args: argparse.Namespace) -> TargetSpec:
 
 def _options(args: argparse.Namespace, policy: Policy | None) -> AuditOptions:
     drive = DriveOptions(
-        init_timeout=args.init_timeout, call_timeout=args.call_timeout, rounds=args.rounds, linger=args.linger
+        init_timeout=args.init_timeout,
+        call_timeout=args.call_timeout,
+        rounds=args.rounds,
+        linger=args.linger,
+        launches=args.launches,
     )
     return AuditOptions(drive, fail_on=Severity(args.fail_on), policy=policy, kubernetes=_cluster(args))
 

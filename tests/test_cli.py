@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -160,3 +161,21 @@ def test_server_text_in_the_summary_is_quoted_and_inert_and_the_verdict_is_the_l
     assert all("\x1b" not in ln and "\x07" not in ln for ln in lines)
     assert any("process_spawn x300" in ln for ln in lines)
     assert all(ln.startswith("      | ") for ln in lines if "CLEAN" in ln)
+
+
+def test_launches_below_one_are_refused_before_any_audit_starts(tmp_path):
+    proc = run_cli("audit", str(FIXTURES / "node-echo"), "--launches", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "--launches: needs 1 or more" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.docker
+def test_one_launch_starts_the_server_once_and_still_calls_every_tool(tmp_path):
+    out = tmp_path / "run"
+    basic = ("--launches", "1", "--rounds", "2", "--linger", "1")
+    proc = run_cli("audit", f"path:{FIXTURES / 'three-tools-python'}", "--out", str(out), "-q", *basic)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    starts = [e for e in events if e["kind"] == "phase" and e["phase"] == "startup"]
+    calls = [e for e in events if e["kind"] == "tool_result" and e["ok"]]
+    assert len(starts) == 1 and len(calls) == 6
