@@ -5,7 +5,13 @@ target -> images (install) -> sandbox (gateway, npm install scripts, server) -> 
 
 Clean-up guarantee: the sandbox is closed in a ``finally`` that runs on
 success, on any error and on cancellation (Ctrl-C), so no container outlives
-the run.
+the run. On the docker backend it is stopped there and its removal starts there
+in a non-daemon thread that the audit joins before it returns (and the process
+before it exits): the removal overlaps detection and report writing, the
+evidence being complete before it starts.
+
+Start-up overlaps too: the per-run image is committed while the gateway comes up,
+and what detection and the report load runs while the server does.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import logging
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,9 +33,10 @@ import docker
 from harness.canary import CanaryFactory
 from harness.capture.budgets import budgets_reached
 from harness.capture.frames import with_frames
-from harness.capture.nflog import Packet, outbound, read_packets
+from harness.capture.nflog import Packet, load_dissectors, outbound, read_packets
 from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
+from harness.detect.destinations import suffix_list
 from harness.detect.ledger import flow_records
 from harness.detect.opaque import replay_candidates
 from harness.driver.coverage import verdict, with_usage
@@ -51,6 +59,7 @@ from harness.model import (
 )
 from harness.policy import Policy, apply_policy
 from harness.report import write_html, write_json
+from harness.report.html import load_template
 from harness.report.junit import write_junit
 from harness.report.sarif import write_sarif
 from harness.sandbox.bait import Bait, changed_files, plant_bait
@@ -172,6 +181,8 @@ class _Observed:
     install: dict[str, Any] | None
     untraced: str | None = None
     """Why the server's reads of probe files were not traced (None when they were)."""
+    removal: threading.Thread | None = None
+    """The sandbox's removal, if still running: joined before the audit returns."""
 
 
 def _connect(
@@ -256,15 +267,16 @@ def _observed(
     host_events: list[Event],
     credentials: tuple[Credential, ...],
     record: dict[str, Any] | None,
+    removal: threading.Thread | None = None,
 ) -> _Observed:
-    """What a closed sandbox left in the run folder, as evidence."""
+    """What a closed (or stopped and being removed) sandbox left in the run folder, as evidence."""
     data = run_dir / "gateway"
     host_events += changed_files(bait, sandbox.home)
     host_events += budgets_reached(sandbox.home_copy, sandbox.home_limit, data)
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
     if (run_dir / "install.log").is_file():
         artifacts["install_log"] = "install.log"
-    return _Observed(outcome, events, artifacts, credentials, packets, record)
+    return _Observed(outcome, events, artifacts, credentials, packets, record, removal=removal)
 
 
 async def _in_cluster(
@@ -319,6 +331,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     speed = SPEED if target.transport == "stdio" else 1
     host_events: list[Event] = []
     record = prepared.record
+    loading = threading.Thread(target=_load_later_stages, name="load-later-stages", daemon=True)
+    loading.start()
     if cluster is not None:
         run = ClusterRun(
             run_id, data, bait.home, gateway_image, prepared.image, prepared.command, env,
@@ -331,16 +345,15 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             remote.discard()
             raise
         await anyio.to_thread.run_sync(remote.close)  # a SandboxError when the run's data did not come back
+        await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
         observed = _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
         return replace(observed, untraced="the server ran on a Kubernetes cluster")
     sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
     tracer = ProbeTracer()
     tracer.start()
     try:
-        await anyio.to_thread.run_sync(sandbox.start_gateway, gateway_image)
-        await anyio.to_thread.run_sync(sandbox.plant_home, bait)
         dotenv = bait.dotenv.read_bytes() if bait.dotenv is not None else None
-        image = await anyio.to_thread.run_sync(sandbox.with_run_files, prepared.image, bundle, dotenv)
+        image = await _start_sandbox(sandbox, gateway_image, bait, prepared.image, bundle, dotenv)
         if prepared.lifecycle_scripts:
             host_events.append(PhaseStarted(ts=time.time(), phase="install"))
             options.tell("install")
@@ -359,9 +372,52 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
     finally:
         host_events += tracer.stop()
-        sandbox.close()  # synchronous: a cancelled run must still remove everything
-    observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record)
+        try:
+            sandbox.stop()  # synchronous: a cancelled run must still end and remove everything
+        finally:
+            removal = _removing(sandbox)
+    await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
+    observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record, removal)
     return replace(observed, untraced=tracer.unavailable)
+
+
+async def _start_sandbox(
+    sandbox: DockerSandbox, gateway_image: str, bait: Bait, image: str, bundle: bytes, dotenv: bytes | None
+) -> str:
+    """Bring the gateway up (home planted, services ready) while the run's files are baked into the
+    server's image, and return that image; a failure of either is raised as itself."""
+
+    async def gateway() -> None:
+        await anyio.to_thread.run_sync(sandbox.launch_gateway, gateway_image)
+        await anyio.to_thread.run_sync(sandbox.plant_home, bait)
+        await anyio.to_thread.run_sync(sandbox.wait_gateway)
+
+    try:
+        async with anyio.create_task_group() as starting:
+            starting.start_soon(gateway)
+            baked = await anyio.to_thread.run_sync(sandbox.with_run_files, image, bundle, dotenv)
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from None
+    return baked
+
+
+def _load_later_stages() -> None:
+    """Load what reading the capture, detection and the report need (scapy, every detector, the
+    Public Suffix List, the HTML template: about half a second) while the sandbox starts and the
+    server runs, when the harness waits anyway; they are the same whenever they load, so this
+    changes no result."""
+    load_dissectors()
+    default_detectors()
+    suffix_list()
+    load_template()
+
+
+def _removing(sandbox: DockerSandbox) -> threading.Thread:
+    """Remove the stopped sandbox in a thread, so detection and reports need not wait for it; the
+    thread is not a daemon, so even a process that ends first waits for the removal."""
+    removal = threading.Thread(target=sandbox.remove, name=f"remove-{sandbox.run_id}")
+    removal.start()
+    return removal
 
 
 def _interim_evidence(
@@ -386,6 +442,17 @@ async def audit(target: TargetSpec, run_dir: Path, options: AuditOptions = Audit
     """Audit one target into ``run_dir``; writes report.json and report.html and returns the result."""
     started = time.time()
     observed = await _drive_in_sandbox(target, run_dir, options)
+    try:
+        return _result(target, run_dir, options, observed, started)
+    finally:
+        if observed.removal is not None:  # no container outlives the audit
+            await anyio.to_thread.run_sync(observed.removal.join)
+
+
+def _result(
+    target: TargetSpec, run_dir: Path, options: AuditOptions, observed: _Observed, started: float
+) -> AuditResult:
+    """Detect, judge and write the reports of what one sandboxed drive observed."""
     outcome, events, artifacts = observed.drive, observed.events, observed.artifacts
     evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())

@@ -10,6 +10,7 @@ and a claim the resolver never backed is itself worth reporting.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +19,13 @@ from publicsuffixlist import PublicSuffixList
 
 from harness.model import DnsQuery, Event
 
-_PSL = PublicSuffixList()
-"""The Public Suffix List snapshot the package bundles (ICANN and private sections: a name under
-``github.io`` or ``co.uk`` is owned one label further down); never fetched at run time."""
+
+@functools.cache
+def suffix_list() -> PublicSuffixList:
+    """The Public Suffix List snapshot the package bundles (ICANN and private sections: a name under
+    ``github.io`` or ``co.uk`` is owned one label further down); never fetched at run time. Read on
+    first use: parsing it costs a command's start-up about 0.15 s."""
+    return PublicSuffixList()
 
 
 def bare_host(value: str) -> str:
@@ -35,7 +40,7 @@ def registrable(host: str) -> str:
     """The part of a name someone can own (``shop.co.uk``, ``exfil.github.io``) by the Public Suffix
     List; an address, or a name that is itself a public suffix, is its own."""
     name = bare_host(host)
-    return name if is_address(name) else _PSL.privatesuffix(name) or name
+    return name if is_address(name) else suffix_list().privatesuffix(name) or name
 
 
 def is_address(value: str) -> bool:

@@ -5,7 +5,8 @@ The gateway owns a network namespace with no interface but loopback
 fake services and captures all of it. The server joins that namespace
 (``--network container:``) with no capabilities, as a non-root user, on a
 read-only root. :meth:`DockerSandbox.close` removes both containers and is safe
-to call more than once, from any failure path.
+to call more than once, from any failure path; :meth:`DockerSandbox.stop` ends the
+evidence first, so the removal may run while the evidence is read.
 
 Nothing of the host is mounted into the server: its home is a size-limited tmpfs
 volume (held mounted by the gateway, so it outlives the server for the copy-out),
@@ -150,8 +151,8 @@ class DockerSandbox:
         self.home_copy: CopyOutcome | None = None
         """What came back from the home (None until :meth:`close`, or if it could not be read)."""
 
-    def start_gateway(self, image: str, ready_timeout: float = 60.0) -> None:
-        """Start the gateway and wait until its services listen; a gateway that dies is a SandboxError."""
+    def launch_gateway(self, image: str) -> None:
+        """Start the gateway container (its services come up on their own: :meth:`wait_gateway`)."""
         try:
             volume = self.client.volumes.create(
                 name=f"mcp-harness-home-{self.run_id}",
@@ -181,15 +182,26 @@ class DockerSandbox:
             with contextlib.suppress(docker.errors.APIError):  # created, then failed to start
                 _remove(self.client.containers.get(f"mcp-harness-gw-{self.run_id}"))
             raise SandboxError(f"cannot start the gateway: {exc.explanation}") from None
+
+    def wait_gateway(self, ready_timeout: float = 60.0) -> None:
+        """Wait until the gateway's services listen and its capture runs; a gateway that dies is a
+        SandboxError. The ready file is looked for often, the container's state (an engine call)
+        less so."""
+        if self.gateway is None:
+            raise SandboxError("no gateway to wait for")
         deadline = time.monotonic() + ready_timeout
+        checked = 0.0
         while not (self.data_dir / "ready").exists():
-            self.gateway.reload()
-            if self.gateway.status not in ("created", "running"):
-                logs = self.gateway.logs(tail=10).decode(errors="replace").strip()
-                raise SandboxError(f"gateway exited during start-up: {logs.splitlines()[-1:] or 'no output'}")
+            if time.monotonic() - checked >= 0.25:
+                checked = time.monotonic()
+                self.gateway.reload()
+                if self.gateway.status not in ("created", "running"):
+                    logs = self.gateway.logs(tail=10).decode(errors="replace").strip()
+                    last = logs.splitlines()[-1:] or "no output"
+                    raise SandboxError(f"gateway exited during start-up: {last}")
             if time.monotonic() > deadline:
                 raise SandboxError(f"gateway not ready after {ready_timeout:.0f}s")
-            time.sleep(0.1)
+            time.sleep(0.02)
 
     def _home_options(self) -> str:
         size, files = self.limits.home_bytes, self.limits.home_files
@@ -431,13 +443,32 @@ class DockerSandbox:
         return ["docker", "start", "--attach", "--interactive", str(self.server.id)]
 
     def close(self) -> None:
-        """Remove the server, copy the home back (bounded), stop the gateway gracefully (so the
-        capture is flushed), then remove it, the home volume and the per-run images."""
+        """:meth:`stop`, then :meth:`remove`: safe to call more than once, from any failure path."""
+        try:
+            self.stop()
+        finally:
+            self.remove()
+
+    def stop(self) -> None:
+        """End the run's evidence: kill the server, copy the home back (bounded), stop the gateway
+        gracefully (so the capture is flushed). What is left is only to remove (:meth:`remove`)."""
+        if self.server is not None:
+            with contextlib.suppress(docker.errors.APIError):  # not running, or gone already
+                self.server.kill()
+        if self.gateway is not None and self.home_copy is None:
+            self.home_copy = self._copy_home()
+        if self.gateway is not None:
+            try:
+                self.gateway.stop(timeout=10)
+            except docker.errors.APIError as exc:
+                log.warning("gateway stop failed: %s", exc)
+
+    def remove(self) -> None:
+        """Remove the server, the per-run images, the gateway and the home volume, in the order the
+        engine allows (an image in use, or a parent with children, is refused)."""
         if self.server is not None:
             _remove(self.server)
             self.server = None
-        if self.gateway is not None and self.home_copy is None:
-            self.home_copy = self._copy_home()
         for image in reversed(self.images):  # newest first: the engine keeps a parent with children
             try:
                 self.client.images.remove(image, force=True)
@@ -445,10 +476,6 @@ class DockerSandbox:
                 log.warning("could not remove image %s: %s", image, exc)
         self.images, self.installed = [], None
         if self.gateway is not None:
-            try:
-                self.gateway.stop(timeout=10)
-            except docker.errors.APIError as exc:
-                log.warning("gateway stop failed: %s", exc)
             _remove(self.gateway)
             self.gateway = None
         if self.home_volume is not None:
