@@ -8,7 +8,8 @@ success, on any error and on cancellation (Ctrl-C), so no container outlives
 the run. On the docker backend it is stopped there and its removal starts there
 in a non-daemon thread that the audit joins before it returns (and the process
 before it exits): the removal overlaps detection and report writing, the
-evidence being complete before it starts.
+evidence being complete before it starts. The probe tracer detaches while the
+sandbox stops.
 
 Start-up overlaps too: the per-run image is committed while the gateway comes up,
 and what detection and the report load runs while the server does.
@@ -23,6 +24,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -371,11 +373,15 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         await anyio.to_thread.run_sync(tracer.bind, sandbox.server_pid)
         outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
     finally:
-        host_events += tracer.stop()
-        try:
-            sandbox.stop()  # synchronous: a cancelled run must still end and remove everything
-        finally:
-            removal = _removing(sandbox)
+        # synchronous: a cancelled run must still end and remove everything; the tracer detaches
+        # (about a second) while the sandbox stops
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracer-stop") as detaching:
+            traced = detaching.submit(tracer.stop)
+            try:
+                sandbox.stop()
+            finally:
+                removal = _removing(sandbox)
+            host_events += traced.result()
     await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
     observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record, removal)
     return replace(observed, untraced=tracer.unavailable)
