@@ -28,6 +28,8 @@ _ZIP_HEADER = struct.Struct("<4sHHHHHIIIHH")
 """A zip local file header: signature, version, flags, method, time, date, crc, both sizes, and the
 lengths of the name and extra field that follow it."""
 _MAX_ENTRIES = 256
+_PROBE = 64 << 10
+"""Output a probe of whether a stream may start somewhere decodes at most."""
 
 
 class Budget:
@@ -121,6 +123,26 @@ def stream_at(data: memoryview, budget: Budget, *, headless: bool) -> tuple[str,
         return "deflate", out
     out, sound = _unbrotli(data, budget)
     return ("brotli", out) if out and sound else None
+
+
+def could_start(head: bytes) -> bool:
+    """Whether a stream may start at ``head``, the first bytes of a layer: a gzip or zlib header,
+    or raw deflate or brotli that decodes without error as far as ``head`` goes (random bytes
+    fail within a few). Lets a caller decode a long layer whole only when it may be compressed."""
+    if head[:2] == b"\x1f\x8b" or (
+        len(head) >= 2 and head[0] == 0x78 and int.from_bytes(head[:2], "big") % 31 == 0
+    ):
+        return True
+    try:
+        zlib.decompressobj(-15).decompress(head, _PROBE)
+        return True
+    except zlib.error:
+        pass
+    try:
+        brotli.Decompressor().process(head, output_buffer_limit=_PROBE)
+        return True
+    except brotli.error:
+        return False
 
 
 def body_start(data: bytes) -> int:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from harness.detect.decompress import MAX_LAYER, Budget, body_start, stream_at, streams
+from harness.detect.decompress import MAX_LAYER, Budget, body_start, could_start, stream_at, streams
 from harness.detect.prefix_index import PrefixIndex
 
 MAX_DEPTH = 4
@@ -46,6 +46,8 @@ _CONTEXT = 80
 _MIN_FORM = 12
 """No rendering of a whole token is shorter (a 12-character token, plain or reversed)."""
 _MIN_RUN = 16
+_SAMPLE = 4096
+"""Bytes of a layer read to tell whether it is text."""
 _MAX_RUNS = 1024
 """Encoded-looking runs decoded per layer; beyond this a layer is only scanned directly."""
 
@@ -67,8 +69,6 @@ _DIRECT_TEXT = bytes(
 _RUN_MASK = _mask(_B64_ALPHABET + b"\\\r\n")
 """Base64/base32/hex run bytes, line breaks (real or JSON-escaped) included."""
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
-_HEX_RUN = re.compile(rb"[0-9a-fA-F]+")
-_B32_RUN = re.compile(rb"[A-Za-z2-7]+")
 _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
 _JSON_ESCAPE = re.compile(rb"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 _QP = re.compile(rb"=(?:\r?\n|[0-9A-F]{2})")
@@ -95,6 +95,15 @@ _BASE85_MASK = _mask(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 _NOT_BASE85_ONLY = bytes(b for b in range(256) if b not in _BASE85_ONLY)
 _MIN_BASE85 = 15
 """A 12-character token is 15 base85 characters."""
+_PLAIN_BASE85 = 64
+"""Base85 runs this long are tried only if they hold a character only base85 uses."""
+_NEAR = 128
+"""Bytes kept either side of an escape when only the stretches around escapes are decoded."""
+_MAX_ESCAPES = 4096
+"""Escapes past which a layer is decoded whole."""
+_APART = b"\x01"
+"""Joins decoded stretches: no decoder reads it and no rendering holds it."""
+"""Base85 runs this long are tried only if they hold a character only base85 uses."""
 _XOR_PLAINS = (0x20, 0x22, 0x65, 0x00)
 """What a text's most frequent bytes usually are: space, quote, ``e``, the NUL of UTF-16."""
 _XOR_TABLES = [bytes(b ^ key for b in range(256)) for key in range(256)]
@@ -125,20 +134,29 @@ class _Form:
     """The case-sensitive rendering, when case carries information (base64)."""
     block: int = 0
     """Encoded block size when the rendering pins only part of the token, else 0."""
+    lead: int = 0
+    """Characters of the rendering before its first whole encoded block."""
+    trail: int = 0
+    """Characters of the rendering after its last whole encoded block."""
 
 
 def _aligned(
     token: bytes, encode: Callable[[bytes], bytes], block: int, out: int
-) -> Iterator[tuple[str, int]]:
-    """The part of ``encode(prefix + token)`` that depends only on token bytes, for each alignment,
-    with the block size to verify by when that part does not cover the whole token."""
+) -> Iterator[tuple[str, int, int, int]]:
+    """The part of ``encode(prefix + token)`` that depends only on token bytes, for each alignment:
+    (text, block size to verify by when it does not cover the whole token, else 0, and how many
+    of its characters lie before and after its whole encoded blocks)."""
+    bits = 8 * block // out
     for pad in range(block):
         encoded = encode(b"\0" * pad + token + b"\0" * block)
         first = -(-pad // block)
         last = (pad + len(token)) // block
         if last > first:
             whole = first * block == pad and last * block == pad + len(token)
-            yield encoded[first * out : last * out].decode(), 0 if whole else out
+            low = -(-8 * pad // bits)  # the first character all of whose bits are token bits
+            high = 8 * (pad + len(token)) // bits
+            text = encoded[low:high].decode()
+            yield text, 0 if whole else out, first * out - low, high - last * out
 
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -156,13 +174,13 @@ def _forms(token: str) -> Iterator[tuple[str, _Form]]:
     yield raw.hex(), _Form(token, "hex")
     for codec in ("utf-16-le", "utf-16-be"):
         yield token.encode(codec).decode("latin-1"), _Form(token, "utf-16")
-    for form, block in _aligned(raw, base64.b32encode, 5, 8):
-        yield form.lower(), _Form(token, "base32", block=block)
-    for form, block in _aligned(raw, base64.b64encode, 3, 4):
+    for form, block, lead, trail in _aligned(raw, base64.b32encode, 5, 8):
+        yield form.lower(), _Form(token, "base32", None, block, lead, trail)
+    for form, block, lead, trail in _aligned(raw, base64.b64encode, 3, 4):
         url = form.translate(str.maketrans("+/", "-_"))
-        yield form.lower(), _Form(token, "base64", form, block)
+        yield form.lower(), _Form(token, "base64", form, block, lead, trail)
         if url != form:
-            yield url.lower(), _Form(token, "base64url", url, block)
+            yield url.lower(), _Form(token, "base64url", url, block, lead, trail)
 
 
 class _Automaton:
@@ -175,10 +193,8 @@ class _Automaton:
 
     def matches(self, text: bytes) -> Iterator[tuple[int, int, int]]:
         """(rendering index, start, end) of every rendering in ``text``, overlaps included."""
-        for start, index in self._index.starts(text):
-            key = self._keys[index]
-            if text.startswith(key, start):
-                yield index, start, start + len(key)
+        for start, index in self._index.matches(text):
+            yield index, start, start + len(self._keys[index])
 
 
 def _automaton(tokens: Iterable[str]) -> _Automaton | None:
@@ -243,6 +259,7 @@ def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
         return False
     if not form.block:
         return True
+    start, end = start + form.lead, end - form.trail  # the whole blocks: decoding starts at one
     if form.step == "base32":
         decoded = _b32decode(_widen(data, start, end, form.block, _B32_ALPHABET))
     else:
@@ -252,59 +269,81 @@ def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
 
 def _printable(data: bytes | memoryview) -> bool:
     """Mostly text: worth peeling again. Random decodes of ordinary words are not."""
-    sample = bytes(data[:4096])
+    sample = bytes(data[:_SAMPLE])
     return bool(sample) and len(sample.translate(None, _TEXT_BYTES)) <= 0.15 * len(sample)
 
 
-def _b64(run: bytes) -> Iterator[bytes]:
-    """Decodings of a base64 run at each of its possible starting offsets (alignment unknown)."""
+def _b64(run: bytes, offset: int) -> bytes | None:
+    """The decoding of a base64 run from ``offset`` (its alignment is unknown: each is tried)."""
     clean = run.translate(None, b"\r\n")
     if b"\\" in clean:  # inside a JSON string: escaped line breaks and slashes
         clean = clean.replace(b"\\r", b"").replace(b"\\n", b"").replace(b"\\/", b"/")
-    for offset in range(4):
-        decoded = _b64decode(clean[offset:])
-        if decoded is not None:
-            yield decoded
+    return _b64decode(clean[offset:])
 
 
-def _hex(run: bytes) -> Iterator[bytes]:
-    """Both byte alignments: a hex run may start with the second nibble of a byte."""
-    yield bytes.fromhex(run[: len(run) & ~1].decode())
-    yield bytes.fromhex(run[1 : 1 + ((len(run) - 1) & ~1)].decode())
+def _hex(run: bytes, offset: int) -> bytes:
+    """A hex run from ``offset``: it may start with the second nibble of a byte."""
+    return bytes.fromhex(run[offset : offset + ((len(run) - offset) & ~1)].decode())
 
 
-def _b32(run: bytes) -> Iterator[bytes]:
-    decoded = _b32decode(run)
-    if decoded is not None:
-        yield decoded
+def _b32(run: bytes, offset: int) -> bytes | None:
+    return _b32decode(run)
 
 
-_RUN_DECODERS: tuple[tuple[str, re.Pattern[bytes] | None, Callable[[bytes], Iterable[bytes]]], ...] = (
-    ("base64", None, _b64),
-    ("hex", _HEX_RUN, _hex),
-    ("base32", _B32_RUN, _b32),
+@dataclass(frozen=True)
+class _RunDecoder:
+    name: str
+    alphabet: bytes | None
+    """Every byte of a run it decodes is one of these (None: any run)."""
+    alignments: int
+    decode: Callable[[bytes, int], bytes | None]
+    head: int
+    """Characters that decode to at least what :func:`_printable` reads."""
+
+
+_RUN_DECODERS = (
+    _RunDecoder("base64", None, 4, _b64, 4 * (_SAMPLE // 3 + 2)),
+    _RunDecoder("hex", b"0123456789abcdefABCDEF", 2, _hex, 2 * _SAMPLE + 2),
+    _RunDecoder("base32", _B32_ALPHABET, 1, _b32, 8 * (_SAMPLE // 5 + 1)),
 )
 
 
-def _runs(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
-    """Decodings of long base64-alphabet runs (hex and base32 are subsets: each is tried)."""
-    spans = _spans(data.translate(_RUN_MASK), _MIN_RUN)
+def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tuple[str, ...], bytes] | None:
+    """A decoding worth scanning again: text, or (a compressed file travels as one run from its
+    first byte) a compressed stream at the start of a ``whole`` run."""
+    if _printable(decoded):
+        return (name,), decoded
+    found = stream_at(memoryview(decoded), budget, headless=True) if whole else None
+    return ((name, found[0]), found[1]) if found else None
+
+
+def _runs(
+    data: bytes, spans: list[tuple[int, int]], budget: Budget
+) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """Decodings of long base64-alphabet runs (hex and base32 are subsets: each is tried). A long
+    run is first decoded only as far as :func:`_printable` reads; the rest only if that head is
+    text or can start a compressed stream, so a run of random bytes costs a few KiB to decode."""
+    spans = [(start, end) for start, end in spans if end - start >= _MIN_RUN]
     for count, (start, end) in enumerate(spans):
         if count >= _MAX_RUNS or budget.left <= 0:
             return
         run = data[start:end]
-        for name, pattern, decode in _RUN_DECODERS:
-            if pattern is not None and not pattern.fullmatch(run):
+        for decoder in _RUN_DECODERS:
+            if decoder.alphabet is not None and run.translate(None, decoder.alphabet):
                 continue
-            for aligned, decoded in enumerate(decode(run)):
-                budget.spend(len(decoded))
-                if _printable(decoded):
-                    yield (name,), decoded
+            for offset in range(decoder.alignments):
+                if len(run) > decoder.head + offset:
+                    head = decoder.decode(run[: decoder.head + offset], offset)
+                    budget.spend(len(head or b""))
+                    if head is None or not (_printable(head) or (offset == 0 and could_start(head))):
+                        continue
+                decoded = decoder.decode(run, offset)
+                if decoded is None:
                     continue
-                # a compressed file travels as one run from its first byte
-                found = stream_at(memoryview(decoded), budget, headless=True) if aligned == 0 else None
+                budget.spend(len(decoded))
+                found = _peeled(decoder.name, decoded, budget, offset == 0)
                 if found:
-                    yield (name, found[0]), found[1]
+                    yield found
 
 
 def _percent(data: bytes) -> bytes:
@@ -371,44 +410,82 @@ def _ascii85(data: bytes) -> bytes:
 
 def _has_separated_hex(data: bytes) -> bool:
     # four separated pairs are one C-speed find in a mask; the regex would walk every byte
-    return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhshh") >= 0 and bool(_SEPARATED_HEX.search(data))
+    return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhshh") >= 0
 
 
 def _has_byte_list(data: bytes) -> bool:
-    return bool(_BYTE_LIST_HINT.search(data)) and bool(_BYTE_LIST.search(data))
+    return bool(_BYTE_LIST_HINT.search(data))
 
 
-_ESCAPES: tuple[tuple[str, Callable[[bytes], object], Callable[[bytes], bytes]], ...] = (
-    ("percent", _PERCENT.search, _percent),
-    ("json-escape", _JSON_ESCAPE.search, _json),
-    ("quoted-printable", _QP.search, quopri.decodestring),
-    ("html-entities", _ENTITY.search, _entities),
-    ("hex", _has_separated_hex, _separated_hex),
-    ("hex", _PREFIXED_HEX.search, _prefixed_hex),
-    ("byte-list", _has_byte_list, _byte_list),
-    ("octal-escape", _OCTAL.search, _octal),
-    ("ascii85", _ASCII85.search, _ascii85),
+@dataclass(frozen=True)
+class _Escape:
+    """A textual escape: where it can be, and how to undo it."""
+
+    name: str
+    marks: tuple[bytes, ...]
+    """Literals one of which it cannot do without, looked for first at memchr speed (() for none)."""
+    pattern: re.Pattern[bytes]
+    """One escape, or one escaped stretch."""
+    decode: Callable[[bytes], bytes]
+    hint: Callable[[bytes], bool] | None = None
+    """A C-speed test that must pass before ``pattern`` walks the layer."""
+
+
+_ESCAPES = (
+    _Escape("percent", (b"%",), _PERCENT, _percent),
+    _Escape("json-escape", (b"\\u", b"\\x"), _JSON_ESCAPE, _json),
+    _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
+    _Escape("html-entities", (b"&",), _ENTITY, _entities),
+    _Escape("hex", (), _SEPARATED_HEX, _separated_hex, _has_separated_hex),
+    _Escape("hex", (b"0x", b"0X"), _PREFIXED_HEX, _prefixed_hex),
+    _Escape("byte-list", (b",",), _BYTE_LIST, _byte_list, _has_byte_list),
+    _Escape("octal-escape", (b"\\",), _OCTAL, _octal),
+    _Escape("ascii85", (b"<~",), _ASCII85, _ascii85),
 )
-"""Textual escapes, each with how to tell it is present and how to undo it; in binary data they only
-match by chance, so only text layers are unescaped."""
+"""Textual escapes; in binary data they only match by chance, so only text layers are unescaped."""
+
+
+def _unescaped(data: bytes, escape: _Escape) -> bytes | None:
+    """``data`` with ``escape`` undone where it occurs: the stretches around its escapes (with
+    :data:`_NEAR` bytes either side, for a rendering half escaped), decoded and joined by a byte no
+    decoder reads; the whole layer where escapes are dense. None when it has none."""
+    if escape.marks and not any(mark in data for mark in escape.marks):
+        return None
+    if escape.hint is not None and not escape.hint(data):
+        return None
+    stretches: list[list[int]] = []
+    for count, match in enumerate(escape.pattern.finditer(data)):
+        if count >= _MAX_ESCAPES:
+            return escape.decode(data)
+        start, end = max(match.start() - _NEAR, 0), match.end() + _NEAR
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([start, end])
+    if not stretches:
+        return None
+    if stretches[0][0] == 0 and stretches[-1][1] >= len(data) and len(stretches) == 1:
+        return escape.decode(data)
+    return _APART.join(escape.decode(data[start:end]) for start, end in stretches)
 
 
 def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """Candidate decodings of one layer: (decoding steps, decoded bytes), each charged to the budget."""
     for kind, decoded in streams(data, budget, lambda view: not _printable(view)):
         yield (kind,), decoded
-    yield from _runs(data, budget)
+    runs = list(_spans(data.translate(_RUN_MASK), _MIN_BASE85))
+    yield from _runs(data, runs, budget)
     yield from _xored(data, budget)
     if not _printable(data):
         return
-    for name, present, decode in _ESCAPES:
+    for escape in _ESCAPES:
         if budget.left <= 0:
             return
-        if present(data):
-            decoded = decode(data)
-            budget.spend(len(decoded))
-            yield (name,), decoded
-    yield from _base85(data, budget)
+        unescaped = _unescaped(data, escape)
+        if unescaped is not None:
+            budget.spend(len(unescaped))
+            yield (escape.name,), unescaped
+    yield from _base85(data, runs, budget)
 
 
 def _xored(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
@@ -440,15 +517,22 @@ def _wordy(sample: bytes) -> float:
     return 1 - len(sample.translate(None, _WORD_BYTES)) / len(sample) if sample else 0.0
 
 
-def _base85(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
-    """Base85 runs (RFC 1924 and Ascii85 alphabets), each decoded whole: a run is one string value."""
-    if not data.translate(None, _NOT_BASE85_ONLY):
-        return  # no character only base85 uses: base64 and plain text are peeled elsewhere
-    for count, (start, end) in enumerate(_spans(data.translate(_BASE85_MASK), _MIN_BASE85)):
+def _base85(
+    data: bytes, runs: list[tuple[int, int]], budget: Budget
+) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    """Base85 runs (RFC 1924 and Ascii85 alphabets), each decoded whole: a run is one string value.
+    A long run of only base64 characters is left to the base64 decoders (a base85 text that long
+    without one of the characters only base85 uses is a one in a million chance); a short one is
+    tried both ways. Where no character only base85 uses (nor ``=``) appears, a base85 run is one
+    of the base64-alphabet ``runs`` already found."""
+    spans: Iterable[tuple[int, int]] = runs
+    if data.translate(None, _NOT_BASE85_ONLY) or b"=" in data:
+        spans = _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
+    for count, (start, end) in enumerate(spans):
         if count >= _MAX_RUNS or budget.left <= 0:
             return
         run = data[start:end]
-        if not run.translate(None, _NOT_BASE85_ONLY):
+        if len(run) >= _PLAIN_BASE85 and not run.translate(None, _NOT_BASE85_ONLY):
             continue
         for name, decode in (("base85", base64.b85decode), ("ascii85", base64.a85decode)):
             try:
@@ -456,7 +540,8 @@ def _base85(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], byte
             except ValueError:
                 continue
             budget.spend(len(decoded))
-            yield (name,), decoded
+            if found := _peeled(name, decoded, budget, True):
+                yield found
 
 
 @dataclass(frozen=True)
@@ -503,18 +588,19 @@ class CanaryMatcher:
     def _direct(
         self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
-        """One pass over the layer, lower-cased with every byte no rendering uses blanked; over mostly
-        binary bytes, only over the runs long enough to hold a rendering, joined by blanks."""
+        """One pass over the layer, lower-cased with every byte no rendering uses blanked; where it
+        starts with many blanks (binary bytes, words), only over the runs long enough to hold a
+        rendering, joined by blanks."""
         assert self._automaton is not None
         text, shift = data.translate(_DIRECT_TEXT), [(0, 0)]
-        spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
-        if sum(end - start for start, end in spans) < len(data) // 2:
+        if text.count(b" ", 0, _SAMPLE) > _SAMPLE // 16:
+            spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
             shift, pieces, at = [], [], 0
             for start, end in spans:
                 shift.append((at, start))
                 pieces.append(text[start:end])
                 at += end - start + 1
-            text = b" ".join(pieces)
+            text = b" ".join(pieces) if shift else b""
         for index, at, end in self._automaton.matches(text):
             base, origin = shift[bisect.bisect_right(shift, (at, len(data))) - 1]
             at, end = at - base + origin, end - base + origin

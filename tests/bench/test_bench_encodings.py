@@ -104,18 +104,23 @@ def planted(name: str, token: str, text: bytes, rng: random.Random) -> bytes:
 
 
 def capture(tokens: list[str], seed: int) -> tuple[list[bytes], list[str | None]]:
-    """Mixed 64 KiB flows; every third text flow carries one token through the next encoding in turn."""
+    """Mixed 64 KiB flows; every third text flow carries one token through the next encoding in turn
+    (so about 114 of the 512 carry one, each encoding about four times)."""
     rng = random.Random(seed)
     names = list(ENCODINGS)
     flows: list[bytes] = []
     tokens_planted: list[str | None] = []
+    texts = 0
     for n in range(SIZE // FLOW):
         kind = n % 6
         body = _filler(kind, rng)
         token = None
-        if kind in (1, 2, 4, 5) and n % 3 == 0:
-            token = rng.choice(tokens)
-            body = planted(names[sum(t is not None for t in tokens_planted) % len(names)], token, body, rng)
+        if kind in (1, 2, 4, 5):
+            texts += 1
+            if texts % 3 == 0:
+                token = rng.choice(tokens)
+                name = names[sum(t is not None for t in tokens_planted) % len(names)]
+                body = planted(name, token, body, rng)
         flows.append(body)
         tokens_planted.append(token)
     return flows, tokens_planted
@@ -141,16 +146,15 @@ def test_bench_scan_32_mib_with_10000_canaries_through_every_encoding(benchmark,
     def fresh_capture():
         return capture(tokens, next(seeds)), {}
 
-    def scan_all(flows: list[bytes], planted: list[str | None]) -> int:
-        found = 0
+    def scan_all(flows: list[bytes], planted: list[str | None]) -> None:
+        missed = []
         for flow, token in zip(flows, planted, strict=True):
             hits = {h.token for h in matcher.scan(flow)}
-            found += token in hits if token else 0
-            assert token is not None or not hits
-        return found
+            assert hits <= {token}, hits  # nothing found that was not planted
+            missed += [token] if token and token not in hits else []
+        assert sum(t is not None for t in planted) > 100 and not missed
 
-    found = benchmark.pedantic(scan_all, setup=fresh_capture, rounds=3, iterations=1)
-    assert found == sum(1 for n in range(SIZE // FLOW) if n % 6 in (1, 2, 4, 5) and n % 3 == 0)
+    benchmark.pedantic(scan_all, setup=fresh_capture, rounds=3, iterations=1)
     if benchmark.stats is not None:  # None when benchmarks are disabled (a plain test run)
         report_figure(
             "scanner, 32 MiB mixed traffic, 10,000 canaries, every encoding",
