@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="starts of a stdio server with the same home, each as another client (1: no restart)",
     )
     run.add_argument(
+        "--tools-called",
+        type=_at_least_one,
+        default=DriveOptions.tools_called,
+        help="tools called at most: of a server listing more, a random sample (the rest listed and judged)",
+    )
+    run.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity if s is not Severity.INFO],
         default=Severity.MEDIUM.value,
@@ -262,6 +268,7 @@ def _options(args: argparse.Namespace, policy: Policy | None) -> AuditOptions:
         rounds=args.rounds,
         linger=args.linger,
         launches=args.launches,
+        tools_called=args.tools_called,
     )
     return AuditOptions(drive, fail_on=Severity(args.fail_on), policy=policy, kubernetes=_cluster(args))
 

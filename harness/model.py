@@ -602,6 +602,17 @@ class SurfaceCoverage:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """Which tools a drive called when the server listed more than it calls (chosen at random)."""
+
+    listed: int
+    called: tuple[tuple[str, int], ...]
+    """(tool, requests sent to it) for each tool chosen, in listing order."""
+    judged_only: tuple[str, ...]
+    """Tools only listed: their definitions were judged like every other, but they were never called."""
+
+
+@dataclass(frozen=True)
 class Coverage:
     """What the drive exercised, and what it could not: the ground a verdict stands on."""
 
@@ -617,6 +628,8 @@ class Coverage:
     """What was offered but not exercised, and why; any gap makes the run ``incomplete``."""
     notes: tuple[str, ...] = ()
     """What was noticed about the server's liveness that did not cost coverage."""
+    sample: Sample | None = None
+    """Set when only some of the listed tools were called; the rest are a gap."""
 
 
 @dataclass(frozen=True)

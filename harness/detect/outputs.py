@@ -13,7 +13,8 @@ from harness.detect.base import Evidence
 from harness.detect.instructions import judge
 from harness.detect.metadata import full_text
 from harness.detect.model_text import own_names
-from harness.model import Confidence, Finding, Listing, Severity, ToolCallFinished
+from harness.detect.prefix_index import PrefixIndex
+from harness.model import Confidence, Finding, Listing, Severity, ToolCall, ToolCallFinished
 
 _WHAT = {"tool": "result", "resource": "contents", "prompt": "messages"}
 
@@ -24,6 +25,7 @@ class OutputInjectionDetector:
     def detect(self, evidence: Evidence) -> Iterator[Finding]:
         calls = {call.call_id: call for call in evidence.calls}
         own = own_names(e for e in evidence.events if isinstance(e, Listing))
+        planted = _Planted(evidence.calls)
         reported: set[str] = set()
         for index, event in enumerate(evidence.events):
             if not isinstance(event, ToolCallFinished) or not event.text:
@@ -49,27 +51,53 @@ class OutputInjectionDetector:
                     confidence=Confidence.MEDIUM,
                     detail=full_text(f"{surface} {what}", event.text),
                 )
-            yield from self._foreign_canaries(evidence, event, index)
+            yield from self._foreign_canaries(planted, event, index)
 
-    def _foreign_canaries(self, evidence: Evidence, event: ToolCallFinished, index: int) -> Iterator[Finding]:
+    def _foreign_canaries(self, planted: _Planted, event: ToolCallFinished, index: int) -> Iterator[Finding]:
         """Another call's canary in this result: data crossing between calls (or a memory, so: low)."""
         lowered = event.text.lower()
-        for call in evidence.calls:
-            if call.call_id == event.call_id or call.surface in ("sampling", "elicitation"):
-                continue  # our own answers to the server's requests are the call's to return
-            for token in call.canaries:
-                if token in lowered:
-                    yield Finding(
-                        kind="cross_call_contamination",
-                        severity=Severity.LOW,
-                        title=f"Result of {event.call_id} holds data planted by {call.call_id} ({call.tool})",
-                        call_id=event.call_id,
-                        tool=call.tool,
-                        canary=token,
-                        destination="the model",
-                        channel="tool result",
-                        evidence=event.text[max(lowered.find(token) - 80, 0) : lowered.find(token) + 92],
-                        event_index=index,
-                        confidence=Confidence.LOW,
-                    )
-                    return
+        found = planted.first_foreign(lowered, event.call_id)
+        if found is None:
+            return
+        call, token = found
+        at = lowered.find(token)
+        yield Finding(
+            kind="cross_call_contamination",
+            severity=Severity.LOW,
+            title=f"Result of {event.call_id} holds data planted by {call.call_id} ({call.tool})",
+            call_id=event.call_id,
+            tool=call.tool,
+            canary=token,
+            destination="the model",
+            channel="tool result",
+            evidence=event.text[max(at - 80, 0) : at + 92],
+            event_index=index,
+            confidence=Confidence.LOW,
+        )
+
+
+class _Planted:
+    """Every canary the drive planted in a call, found in a text in one pass whatever their number
+    (a server with thousands of tools has tens of thousands), with the call that planted it."""
+
+    def __init__(self, calls: tuple[ToolCall, ...]) -> None:
+        self._owners: list[tuple[int, ToolCall, str]] = [
+            (rank, call, token)
+            for rank, call in enumerate(calls)
+            if call.surface not in ("sampling", "elicitation")  # our answers are the call's to return
+            for token in call.canaries
+        ]
+        self._index = PrefixIndex([token.encode() for _, _, token in self._owners])
+
+    def first_foreign(self, lowered: str, call_id: str) -> tuple[ToolCall, str] | None:
+        """The first call (in the order they were made) other than ``call_id`` whose canary is in
+        ``lowered``, with that canary."""
+        found = [
+            self._owners[key]
+            for _, key in self._index.matches(lowered.encode("utf-8", "surrogatepass"))
+            if self._owners[key][1].call_id != call_id
+        ]
+        if not found:
+            return None
+        _, call, token = min(found, key=lambda owner: owner[0])
+        return call, token

@@ -10,7 +10,10 @@ page), never clean:
 - a listed tool, prompt, resource or template (up to the read bound) that was never answered,
   whether its calls hung, the drive stopped early (calls unanswered in a row, stdout closed,
   server exited) or it could not be called (no usable name);
-- the server offered nothing at all to exercise.
+- the server offered nothing at all to exercise;
+- the server listed more tools than a drive calls, so only a random sample was called
+  (:attr:`~harness.model.Coverage.sample` says which, and how often): the rest were listed and
+  judged, never exercised.
 
 Liveness seen along the way (a call that hung once, CPU at its limit, output that is not
 JSON-RPC) and tools that answered only with errors (their arguments were refused) are *notes*:
@@ -19,9 +22,10 @@ always stated, and a gap only through what they cost.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from harness.model import AuditStatus, Coverage, ResourceUsage, SurfaceCoverage
+from harness.model import AuditStatus, Coverage, ResourceUsage, Sample, SurfaceCoverage
 
 SURFACES = ("tools", "resources", "resource_templates", "prompts")
 _NOUN = {
@@ -53,6 +57,10 @@ class Exercise:
     called: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SURFACES})
     answered: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SURFACES})
     succeeded: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SURFACES})
+    requests: Counter[str] = field(default_factory=Counter)
+    """Requests sent per tool name."""
+    chosen: dict[str, None] | None = None
+    """The tools a drive calls when it calls only a sample of those listed (ordered set)."""
     calls: int = 0
     unanswered: int = 0
     gaps: list[str] = field(default_factory=list)
@@ -61,8 +69,14 @@ class Exercise:
     def offer(self, surface: str, keys: list[str]) -> None:
         self.offered[surface].update(dict.fromkeys(keys))
 
+    def choose(self, tools: list[str]) -> None:
+        """Call only ``tools`` of those listed: the others are a gap stated as a sample."""
+        self.chosen = dict.fromkeys(tools)
+
     def record(self, surface: str, key: str, answered: bool, ok: bool) -> None:
         self.calls += 1
+        if surface == "tools":
+            self.requests[key] += 1
         self.called[surface].add(key)
         if not answered:
             self.unanswered += 1
@@ -91,8 +105,20 @@ class Exercise:
     def coverage(self) -> Coverage:
         """The coverage, with the gaps the rule derives from it added to those recorded."""
         gaps = list(self.gaps)
+        sample = self._sample()
+        if sample is not None and sample.judged_only:
+            judged = list(sample.judged_only)
+            gaps.append(
+                f"sampled: {_plural(len(sample.called), 'tool')} of {sample.listed} called (chosen at"
+                f" random), {len(judged)} only listed and judged: {_names(judged)}"
+            )
+        skipped = set(sample.judged_only) if sample is not None else set()
         for surface in SURFACES:
-            missing = [k for k in self.offered[surface] if k not in self.answered[surface]]
+            missing = [
+                k
+                for k in self.offered[surface]
+                if k not in self.answered[surface] and not (surface == "tools" and k in skipped)
+            ]
             if missing:
                 noun = _NOUN[surface]
                 gaps.append(
@@ -120,6 +146,17 @@ class Exercise:
             unanswered=self.unanswered,
             gaps=tuple(gaps),
             notes=tuple(notes),
+            sample=sample,
+        )
+
+    def _sample(self) -> Sample | None:
+        if self.chosen is None:
+            return None
+        listed = self.offered["tools"]
+        return Sample(
+            listed=len(listed),
+            called=tuple((k, self.requests[k]) for k in listed if k in self.chosen),
+            judged_only=tuple(k for k in listed if k not in self.chosen),
         )
 
 
@@ -153,4 +190,9 @@ def describe(coverage: Coverage) -> str:
     if m.listed:
         parts.append(f"templates {m.answered}/{m.listed} read")
     parts.append(f"prompts {p.answered}/{p.listed} got")
+    if coverage.sample is not None:
+        s = coverage.sample
+        parts.append(
+            f"sampled {len(s.called)} of {s.listed} tools, {len(s.judged_only)} listed and judged only"
+        )
     return "; ".join(parts) + f"; {coverage.calls} requests, {coverage.unanswered} unanswered"

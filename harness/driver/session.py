@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -101,6 +102,9 @@ class DriveOptions:
     """Longest wait, per launch, while the server still has timed work pending."""
     launches: int = 2
     """Starts of a stdio server with the same home (each under another client identity)."""
+    tools_called: int = 256
+    """Tools called at most: of a server listing more, that many are chosen at random (the same in
+    every launch) and the rest are only listed and judged, a gap the coverage states."""
 
 
 @dataclass
@@ -412,6 +416,7 @@ class Driver:
             ("prompts", prompts),
         ):
             self.exercise.offer(surface, [key_of(surface, item) for item in items])
+        tools = self._sampled(tools)
         self._record(PhaseStarted(ts=time.time(), phase="calls"))
         for resource in resources:
             uri = str(resource["uri"])
@@ -439,6 +444,20 @@ class Driver:
                 await self._relist_changed()
             self._calls_time += time.monotonic() - started
         await self._linger(self.options.linger if last else 0.0)
+
+    def _sampled(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The tools to call: all of them, or of a server listing more than ``tools_called``, a
+        random sample (unpredictable to the server, kept for every launch), so the cost of a drive
+        grows with the bound and not with the listing."""
+        limit = self.options.tools_called
+        if self.exercise.chosen is None:
+            if len(tools) <= limit:
+                return tools
+            picks = sorted(random.SystemRandom().sample(range(len(tools)), limit))
+            self.exercise.choose([key_of("tools", tools[n]) for n in picks])
+            log.info("calling %d of %d listed tools, chosen at random", limit, len(tools))
+        chosen = self.exercise.chosen or {}
+        return [tool for tool in tools if key_of("tools", tool) in chosen]
 
     async def _linger(self, at_least: float) -> None:
         """Watch for delayed behaviour for ``at_least`` seconds, then while the server has timed

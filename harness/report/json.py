@@ -9,7 +9,10 @@ Layout (``schema_version`` 1):
 - ``coverage``: what the drive exercised, null when it never reached the server: per surface
   (``tools``, ``resources``, ``templates``, ``prompts``) ``listed``, ``called``, ``answered``,
   ``succeeded``; ``calls`` and ``unanswered`` request counts; ``gaps`` (what was offered but not
-  exercised: any gap makes the run incomplete) and ``notes`` (liveness seen along the way)
+  exercised: any gap makes the run incomplete), ``notes`` (liveness seen along the way) and
+  ``sample`` (null unless the server listed more tools than a drive calls: ``listed``, ``called``
+  as [tool, requests sent] pairs for the tools chosen at random, ``judged_only`` the tools only
+  listed and judged; a sampled run is incomplete)
 - ``server_info``: what the server said about itself at initialize
 - ``tools``: the tool definitions as listed
 - ``calls``: each call's ``call_id``, ``tool``, ``arguments``, ``canaries``, ``expected_recipients``,

@@ -72,3 +72,31 @@ def test_the_terminal_line_names_each_surface():
         "tools 2 listed / 2 called / 1 answered (1 ok); resources 0/0 read; prompts 0/0 got;"
         " 2 requests, 1 unanswered"
     )
+
+
+def test_a_sampled_drive_states_what_was_called_how_often_and_is_never_complete():
+    exercise = Exercise()
+    exercise.offer("tools", [f"t{n}" for n in range(8)])
+    exercise.choose(["t1", "t5", "t6"])
+    for name in ("t1", "t5", "t1", "t6"):
+        exercise.record("tools", name, True, True)
+    coverage = exercise.coverage()
+    assert coverage.sample is not None
+    assert coverage.sample.called == (("t1", 2), ("t5", 1), ("t6", 1))
+    assert coverage.sample.judged_only == ("t0", "t2", "t3", "t4", "t7")
+    assert coverage.gaps == (
+        "sampled: 3 tools of 8 called (chosen at random), 5 only listed and judged: t0, t2, t3, t4, t7",
+    )
+    status, reason = verdict(AuditStatus.COMPLETED, None, coverage)
+    assert status is AuditStatus.INCOMPLETE and reason and "sampled: 3 tools of 8" in reason
+    assert "sampled 3 of 8 tools, 5 listed and judged only" in describe(coverage)
+
+
+def test_a_chosen_tool_that_never_answered_is_still_its_own_gap():
+    exercise = Exercise()
+    exercise.offer("tools", ["a", "b", "c"])
+    exercise.choose(["a", "b"])
+    exercise.record("tools", "a", True, True)
+    exercise.record("tools", "b", False, False)
+    gaps = exercise.coverage().gaps
+    assert gaps[1] == "1 tool of 3 never answered: b" and "only listed and judged: c" in gaps[0]

@@ -8,14 +8,10 @@ broken harness from hanging the suite).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, labelled_containers, unique_dir
+from tests.conftest import REPO, audit_measured, labelled_containers, unique_dir
 
 SERVER = REPO / "tests/hostile/raw-mcp"
 pytestmark = pytest.mark.docker
@@ -109,33 +105,14 @@ def test_stdout_noise_is_one_info_finding_with_a_sample_and_costs_nothing(audit)
     assert len(run.stdout) + len(run.stderr) < 10_000  # no traceback per line
 
 
-def _high_water_mib(pid: int) -> float | None:
-    """Peak resident memory of that one process so far (VmHWM), or None once it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return None if kib is None else kib / 1024  # a zombie has no memory left to report
-
-
 def test_a_256_mib_line_is_refused_and_the_harness_memory_stays_bounded(tmp_path):
     """The harness's peak memory is the kernel's high-water mark of the CLI process itself, read
     until it ends (the docker client it runs buffers on its own account, more under load)."""
     out, log = unique_dir(tmp_path, "run"), tmp_path / "cli.log"
-    argv = [sys.executable, "-m", "harness", "audit", str(SERVER), "--out", str(out), "--arg", "flood"]
-    peak_mib = 0.0
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([*argv, "--linger", "1"], cwd=REPO, stdout=sink, stderr=sink)
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            peak_mib = max(peak_mib, _high_water_mib(proc.pid) or 0.0)
-            try:
-                proc.wait(timeout=0.05)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    assert proc.returncode == 0, log.read_text()
+    code, _, peak_mib = audit_measured(
+        str(SERVER), "--out", str(out), "--arg", "flood", "--linger", "1", log=log
+    )
+    assert code == 0, log.read_text()
     assert 0 < peak_mib < 256, f"the harness held {peak_mib:.0f} MiB for a 256 MiB line"
     report = json.loads((out / "report.json").read_text())
     [refused] = [f for f in report["findings"] if f["kind"] == "protocol_defect"]

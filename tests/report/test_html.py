@@ -8,6 +8,7 @@ from harness.model import (
     Coverage,
     Finding,
     FlowRecord,
+    Sample,
     Severity,
     SurfaceCoverage,
 )
@@ -198,3 +199,17 @@ def test_info_findings_alone_neither_exit_1_nor_paint_the_page_red(tmp_path):
     write_html(result, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
     assert 'class="verdict findings"' not in page and "No attack seen" in page
+
+
+def test_a_sampled_run_says_which_tools_were_called_how_often_and_which_were_only_judged(tmp_path):
+    sample = Sample(listed=4, called=(("tool_1", 6), ("tool_3", 5)), judged_only=("tool_0", "tool_2"))
+    result = dataclasses.replace(_incomplete(), coverage=Coverage(gaps=("sampled: ...",), sample=sample))
+    write_html(result, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "the server listed 4 tools; 2 of them, chosen at random, were called" in page
+    assert '<td><code>tool_1</code></td><td class="num">6</td>' in page
+    assert "<code>tool_0</code>, <code>tool_2</code>" in page and "No findings." not in page
+    write_json(result, tmp_path / "report.json")
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["exit_code"] == 2
+    assert data["coverage"]["sample"]["called"] == [["tool_1", 6], ["tool_3", 5]]
