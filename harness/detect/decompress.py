@@ -29,6 +29,8 @@ _ZIP_HEADER = struct.Struct("<4sHHHHHIIIHH")
 lengths of the name and extra field that follow it."""
 _MAX_ENTRIES = 256
 _PROBE = 64 << 10
+_JUMPS = 8
+"""Occurrences of a needle's rare byte :func:`find` checks before it hands over to ``bytes.find``."""
 """Output a probe of whether a stream may start somewhere decodes at most."""
 
 
@@ -145,9 +147,25 @@ def could_start(head: bytes) -> bool:
         return False
 
 
+def find(data: bytes, needle: bytes, start: int = 0, end: int | None = None, *, rare: int = 0) -> int:
+    """``data.find(needle, start, end)``, faster where the needle's byte at ``rare`` is rare (as in
+    text): CPython walks every byte for a needle longer than one, this jumps between occurrences
+    of that byte at memchr speed, and where they are not rare (binary bytes) hands over to it."""
+    stop = len(data) if end is None else min(end, len(data))
+    anchor = needle[rare : rare + 1]
+    at = data.find(anchor, start + rare, stop)
+    for _ in range(_JUMPS):
+        if at < 0:
+            return -1
+        if at - rare + len(needle) <= stop and data.startswith(needle, at - rare):
+            return at - rare
+        at = data.find(anchor, at + 1, stop)
+    return data.find(needle, at - rare, stop) if at >= 0 else -1
+
+
 def body_start(data: bytes) -> int:
     """Where the body begins: after a header block (HTTP, MIME) near the start, else at 0."""
-    blank = data.find(b"\r\n\r\n", 0, _HEADERS_WITHIN)
+    blank = find(data, b"\r\n\r\n", 0, _HEADERS_WITHIN)
     return blank + 4 if blank >= 0 else 0
 
 
@@ -162,12 +180,12 @@ def streams(
         found = stream_at(view[start:], budget, headless=headless(view[start:]))
         if found:
             yield found
-    at = data.find(_GZIP, 1)
+    at = find(data, _GZIP, 1)
     while at >= 0 and budget.left > 0:
         found = stream_at(view[at:], budget, headless=False) if at not in starts else None
         if found:
             yield found
-        at = data.find(_GZIP, at + 1)
+        at = find(data, _GZIP, at + 1)
     yield from _zip_entries(data, view, budget)
 
 
@@ -175,7 +193,7 @@ def _zip_entries(data: bytes, view: memoryview, budget: Budget) -> Iterator[tupl
     """The deflated entries of a zip archive, read from their local headers (a capture may hold only
     the start of an archive, so the central directory at its end is not needed). Stored entries
     are already plain bytes in the layer."""
-    at = data.find(_ZIP)
+    at = find(data, _ZIP, rare=2)
     for _ in range(_MAX_ENTRIES):
         if at < 0 or budget.left <= 0 or len(data) - at < _ZIP_HEADER.size:
             return
@@ -185,4 +203,4 @@ def _zip_entries(data: bytes, view: memoryview, budget: Budget) -> Iterator[tupl
             out, _ = _inflate(view[at + _ZIP_HEADER.size + name_length + extra_length :], -15, budget)
             if out:
                 yield "zip", out
-        at = data.find(_ZIP, at + 4)
+        at = find(data, _ZIP, at + 4, rare=2)

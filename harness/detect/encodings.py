@@ -86,7 +86,7 @@ _PREFIXED_HEX = re.compile(rb"0[xX][0-9a-fA-F]{1,2}(?:\s*,\s*0[xX][0-9a-fA-F]{1,
 _BYTE_LIST = re.compile(rb"\d{1,3}(?:\s*,\s*\d{1,3}){7,}")
 """``113,120,55,...``: a byte array as JSON (Node's ``Buffer.toJSON``), Python or ``Uint8Array`` writes it."""
 _BYTE_LIST_HINT = re.compile(rb",\s*\d{1,3}\s*,\s*\d{1,3}\s*,")
-"""Starts with a literal, so it is found at C speed; the full pattern runs only where it is."""
+"""Starts with a literal, so it is found at C speed; the full pattern runs only around where it is."""
 _OCTAL = re.compile(rb"\\([0-3][0-7]{2})")
 _ASCII85 = re.compile(rb"<~([!-uz\s]{10,}?)~>")
 _BASE85_ONLY = b"!#$%&()*;<>?@^`{|}~"
@@ -313,7 +313,9 @@ def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tup
     first byte) a compressed stream at the start of a ``whole`` run."""
     if _printable(decoded):
         return (name,), decoded
-    found = stream_at(memoryview(decoded), budget, headless=True) if whole else None
+    found = None
+    if whole and could_start(decoded[:_SAMPLE]):
+        found = stream_at(memoryview(decoded), budget, headless=True)
     return ((name, found[0]), found[1]) if found else None
 
 
@@ -329,8 +331,10 @@ def _runs(
             return
         run = data[start:end]
         for decoder in _RUN_DECODERS:
-            if decoder.alphabet is not None and run.translate(None, decoder.alphabet):
-                continue
+            if decoder.alphabet is not None and (
+                run[: decoder.head].translate(None, decoder.alphabet) or run.translate(None, decoder.alphabet)
+            ):
+                continue  # (the head first: a run that is not hex or base32 most often shows it early)
             for offset in range(decoder.alignments):
                 if len(run) > decoder.head + offset:
                     head = decoder.decode(run[: decoder.head + offset], offset)
@@ -409,12 +413,9 @@ def _ascii85(data: bytes) -> bytes:
 
 
 def _has_separated_hex(data: bytes) -> bool:
-    # four separated pairs are one C-speed find in a mask; the regex would walk every byte
-    return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhshh") >= 0
-
-
-def _has_byte_list(data: bytes) -> bool:
-    return bool(_BYTE_LIST_HINT.search(data))
+    # three separated pairs are one C-speed find in a mask (ending in a separator, so a long hex run
+    # is skipped a needle at a time); the regex would walk every byte
+    return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhs") >= 0
 
 
 @dataclass(frozen=True)
@@ -423,9 +424,9 @@ class _Escape:
 
     name: str
     marks: tuple[bytes, ...]
-    """Literals one of which it cannot do without, looked for first at memchr speed (() for none)."""
+    """Bytes one of which it cannot do without, looked for first at memchr speed."""
     pattern: re.Pattern[bytes]
-    """One escape, or one escaped stretch."""
+    """One escape, or one escaped stretch, or a piece of one (decoding reaches :data:`_NEAR` past it)."""
     decode: Callable[[bytes], bytes]
     hint: Callable[[bytes], bool] | None = None
     """A C-speed test that must pass before ``pattern`` walks the layer."""
@@ -433,14 +434,14 @@ class _Escape:
 
 _ESCAPES = (
     _Escape("percent", (b"%",), _PERCENT, _percent),
-    _Escape("json-escape", (b"\\u", b"\\x"), _JSON_ESCAPE, _json),
+    _Escape("json-escape", (b"\\",), _JSON_ESCAPE, _json),
     _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
     _Escape("html-entities", (b"&",), _ENTITY, _entities),
-    _Escape("hex", (), _SEPARATED_HEX, _separated_hex, _has_separated_hex),
-    _Escape("hex", (b"0x", b"0X"), _PREFIXED_HEX, _prefixed_hex),
-    _Escape("byte-list", (b",",), _BYTE_LIST, _byte_list, _has_byte_list),
+    _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX, _separated_hex, _has_separated_hex),
+    _Escape("hex", (b"0",), _PREFIXED_HEX, _prefixed_hex),
+    _Escape("byte-list", (b",",), _BYTE_LIST_HINT, _byte_list),
     _Escape("octal-escape", (b"\\",), _OCTAL, _octal),
-    _Escape("ascii85", (b"<~",), _ASCII85, _ascii85),
+    _Escape("ascii85", (b"~",), _ASCII85, _ascii85),
 )
 """Textual escapes; in binary data they only match by chance, so only text layers are unescaped."""
 
@@ -449,7 +450,7 @@ def _unescaped(data: bytes, escape: _Escape) -> bytes | None:
     """``data`` with ``escape`` undone where it occurs: the stretches around its escapes (with
     :data:`_NEAR` bytes either side, for a rendering half escaped), decoded and joined by a byte no
     decoder reads; the whole layer where escapes are dense. None when it has none."""
-    if escape.marks and not any(mark in data for mark in escape.marks):
+    if not any(mark in data for mark in escape.marks):
         return None
     if escape.hint is not None and not escape.hint(data):
         return None
@@ -521,19 +522,24 @@ def _base85(
     data: bytes, runs: list[tuple[int, int]], budget: Budget
 ) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """Base85 runs (RFC 1924 and Ascii85 alphabets), each decoded whole: a run is one string value.
-    A long run of only base64 characters is left to the base64 decoders (a base85 text that long
-    without one of the characters only base85 uses is a one in a million chance); a short one is
-    tried both ways. Where no character only base85 uses (nor ``=``) appears, a base85 run is one
-    of the base64-alphabet ``runs`` already found."""
-    spans: Iterable[tuple[int, int]] = runs
+
+    A base85 text holds a character only base85 uses, or ``=``, or is all base64 alphabet. The
+    first two are looked for in the layer's base85 runs (``=`` only in short ones: base64
+    padding has it too); the last is one of the base64-alphabet ``runs`` found already, tried when
+    short (a long base85 text without either is a one in a million chance, and a long run of
+    base64 is left to the base64 decoders)."""
+    spans = [(start, end) for start, end in runs if end - start < _PLAIN_BASE85]
     if data.translate(None, _NOT_BASE85_ONLY) or b"=" in data:
-        spans = _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
+        spans += [
+            (start, end)
+            for start, end in _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
+            if data[start:end].translate(None, _NOT_BASE85_ONLY)
+            or (end - start < _PLAIN_BASE85 and b"=" in data[start:end])
+        ]
     for count, (start, end) in enumerate(spans):
         if count >= _MAX_RUNS or budget.left <= 0:
             return
         run = data[start:end]
-        if len(run) >= _PLAIN_BASE85 and not run.translate(None, _NOT_BASE85_ONLY):
-            continue
         for name, decode in (("base85", base64.b85decode), ("ascii85", base64.a85decode)):
             try:
                 decoded = decode(run)

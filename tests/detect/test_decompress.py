@@ -4,7 +4,7 @@ import zlib
 
 import brotli
 
-from harness.detect.decompress import MAX_LAYER, Budget, stream_at, streams
+from harness.detect.decompress import MAX_LAYER, Budget, find, stream_at, streams
 from tests import factories as f
 
 TEXT = b"the canary went out compressed " * 20
@@ -56,3 +56,14 @@ def test_bodies_after_a_header_block_and_gzip_members_inside_data_are_found():
     inside = b"junk" + gzip.compress(b"inner " * 10) + b"more junk"
     assert list(streams(body, Budget(1 << 30), lambda view: True)) == [("brotli", TEXT)]
     assert list(streams(inside, Budget(1 << 30), lambda view: False)) == [("gzip", b"inner " * 10)]
+
+
+def test_find_jumps_between_rare_bytes_and_agrees_with_bytes_find():
+    data = b"PK\x01\x02 PK\x03 PK\x03\x04 tail\r\n\r\nbody \x1f\x8b\x08"
+    for needle, rare in ((b"PK\x03\x04", 2), (b"\r\n\r\n", 0), (b"\x1f\x8b\x08", 0), (b"absent", 0)):
+        for start in range(0, len(data), 3):
+            for end in (None, len(data) - 1, 12):
+                assert find(data, needle, start, end, rare=rare) == data.find(needle, start, end), (
+                    needle,
+                    start,
+                )
