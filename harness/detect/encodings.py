@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from harness.detect.decompress import MAX_LAYER, Budget, body_start, could_start, stream_at, streams
+from harness.detect.decompress import MAX_LAYER, Budget, body_start, could_start, find, stream_at, streams
 from harness.detect.prefix_index import PrefixIndex
 
 MAX_DEPTH = 4
@@ -413,9 +413,9 @@ def _ascii85(data: bytes) -> bytes:
 
 
 def _has_separated_hex(data: bytes) -> bool:
-    # three separated pairs are one C-speed find in a mask (ending in a separator, so a long hex run
-    # is skipped a needle at a time); the regex would walk every byte
-    return data.translate(_HEX_PAIR_MASK).find(b"hhshhshhs") >= 0
+    # three separated pairs are one find in a mask, from a separator (a long hex run would make a
+    # plain find crawl); the regex would walk every byte
+    return find(data.translate(_HEX_PAIR_MASK), b"hhshhshhs", rare=2) >= 0
 
 
 @dataclass(frozen=True)
