@@ -14,9 +14,11 @@ Two passes per layer keep the cost linear in the captured bytes:
 2. *Peel*: regions that look encoded (long base64/hex/base32/base85 runs, escapes and byte lists,
    compressed streams at the start of a layer, after a header block, behind a gzip magic or a
    zip entry header) are decoded and scanned again; the chain of decodings is recorded
-   (``gzip`` -> ``base64`` -> ``json-escape``) so a reviewer can reproduce the hit. Patterns
-   whose regex would walk every byte are first looked for at C speed (a translated mask, a
-   literal-led hint).
+   (``gzip`` -> ``base64`` -> ``json-escape``) so a reviewer can reproduce the hit. Only what
+   can hold a token is decoded: a long run first as far as the text test reads (the rest only
+   if that head is text or can start a compressed stream), an escape only in the stretches
+   around its escapes. Patterns whose regex would walk every byte are first looked for at C
+   speed (a byte they cannot do without, a translated mask, a literal-led hint).
 
 Every byte the peel decodes, and every byte a decompressor reads (:mod:`harness.detect.decompress`),
 is charged to one budget per scan (a few times the input plus one layer), so hostile input costs
@@ -103,7 +105,6 @@ _MAX_ESCAPES = 4096
 """Escapes past which a layer is decoded whole."""
 _APART = b"\x01"
 """Joins decoded stretches: no decoder reads it and no rendering holds it."""
-"""Base85 runs this long are tried only if they hold a character only base85 uses."""
 _XOR_PLAINS = (0x20, 0x22, 0x65, 0x00)
 """What a text's most frequent bytes usually are: space, quote, ``e``, the NUL of UTF-16."""
 _XOR_TABLES = [bytes(b ^ key for b in range(256)) for key in range(256)]

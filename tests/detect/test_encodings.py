@@ -5,6 +5,7 @@ import io
 import json
 import os
 import quopri
+import random
 import zipfile
 import zlib
 from urllib.parse import quote
@@ -106,6 +107,11 @@ ENCODED = {
         ("xor-0x01",),
     ),
     "xor of utf-16": (_xor(("saved " + TOKEN).encode("utf-16-le"), 0x33), ("xor-0x33", "utf-16")),
+    "percent escapes in a long base64 body, far from any other": (
+        b"QUJD" * 50_000 + b" " + "".join(f"%{b:02X}" for b in RAW).encode() + b" " + b"REVG" * 50_000,
+        ("percent",),
+    ),
+    "a token only partly percent-escaped": (b"q=" + RAW[:4] + b"%32%6D" + RAW[6:], ("percent",)),
     "upper-case base64 after many decoy runs": (
         b" ".join([b"A" * 16] * 200) + b" " + base64.b64encode(b"\x01" + RAW.upper()),
         ("base64",),
@@ -193,3 +199,18 @@ def test_the_excerpt_shows_the_bytes_around_the_hit_in_the_decoded_layer():
 
 def test_a_matcher_without_tokens_finds_nothing():
     assert CanaryMatcher([]).scan(RAW) == []
+
+
+def test_a_base85_text_without_any_character_only_base85_uses_is_found():
+    encoded = base64.b85encode(b"juniper26851!!")
+    assert not set(encoded) & set(b"!#$%&()*;<>?@^`{|}~")
+    hits = CanaryMatcher(["juniper26851"]).scan(b"QUJD" * 100 + b" " + encoded + b" ")
+    assert [(h.token, h.chain) for h in hits] == [("juniper26851", ("base85",))]
+
+
+def test_a_run_longer_than_the_head_it_is_first_decoded_to_is_decoded_whole_when_it_starts_a_stream():
+    body = random.Random(7).randbytes(6000) + b"note: " * 50 + RAW.upper()
+    run = base64.b64encode(gzip.compress(body))
+    assert len(run) > 3 * 4096 // 2  # longer than what the printable test reads, decoded
+    chains = {h.chain for h in CanaryMatcher([TOKEN]).scan(b"data=" + run)}
+    assert ("base64", "gzip") in chains
