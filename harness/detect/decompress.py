@@ -127,24 +127,29 @@ def stream_at(data: memoryview, budget: Budget, *, headless: bool) -> tuple[str,
     return ("brotli", out) if out and sound else None
 
 
-def could_start(head: bytes) -> bool:
-    """Whether a stream may start at ``head``, the first bytes of a layer: a gzip or zlib header,
-    or raw deflate or brotli that decodes without error as far as ``head`` goes (random bytes
-    fail within a few). Lets a caller decode a long layer whole only when it may be compressed."""
+def could_start(head: bytes, *, whole: bool = False) -> bool:
+    """Whether a stream may start at ``head``, the first bytes of a layer (or, when ``whole``, all
+    of it): a gzip or zlib header, or raw deflate or brotli that decodes without error as far as
+    ``head`` goes (random bytes fail within a few) and, of a whole layer, ends at its end, as
+    :func:`stream_at` wants of a stream without a header. Lets a caller decode a long layer
+    whole, or try the decompressors on a short one, only when it may be compressed."""
     if head[:2] == b"\x1f\x8b" or (
         len(head) >= 2 and head[0] == 0x78 and int.from_bytes(head[:2], "big") % 31 == 0
     ):
         return True
+    inflater = zlib.decompressobj(-15)
     try:
-        zlib.decompressobj(-15).decompress(head, _PROBE)
-        return True
+        inflater.decompress(head, _PROBE)
+        if not whole or inflater.unconsumed_tail or (inflater.eof and len(inflater.unused_data) <= _SLACK):
+            return True
     except zlib.error:
         pass
+    decompressor = brotli.Decompressor()
     try:
-        brotli.Decompressor().process(head, output_buffer_limit=_PROBE)
-        return True
+        out = decompressor.process(head, output_buffer_limit=_PROBE)
     except brotli.error:
         return False
+    return not whole or decompressor.is_finished() or len(out) >= _PROBE
 
 
 def find(data: bytes, needle: bytes, start: int = 0, end: int | None = None, *, rare: int = 0) -> int:

@@ -79,6 +79,8 @@ _ENTITY = re.compile(rb"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quo
 _NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
 _SEPARATED_HEX = re.compile(rb"[0-9a-fA-F]{2}(?:[:\- ,.][0-9a-fA-F]{2}){7,}")
 """``de:ad:be:ef`` (and ``-``, space, comma or dot between bytes), as hexdumps and MAC-style dumps write."""
+_SEPARATED_HEX_TAIL = re.compile(rb"[:\- ,.][0-9a-fA-F]{2}(?:[:\- ,.][0-9a-fA-F]{2}){6,}")
+"""The same after its first byte: led by a separator, so the search skips long hex runs at C speed."""
 _HEX_PAIR_MASK = bytes(
     104 if chr(b) in "0123456789abcdefABCDEF" else 115 if chr(b) in ":- ,." else 32 for b in range(256)
 )
@@ -315,7 +317,7 @@ def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tup
     if _printable(decoded):
         return (name,), decoded
     found = None
-    if whole and could_start(decoded[:_SAMPLE]):
+    if whole and could_start(decoded[:_SAMPLE], whole=len(decoded) <= _SAMPLE):
         found = stream_at(memoryview(decoded), budget, headless=True)
     return ((name, found[0]), found[1]) if found else None
 
@@ -438,7 +440,7 @@ _ESCAPES = (
     _Escape("json-escape", (b"\\",), _JSON_ESCAPE, _json),
     _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
     _Escape("html-entities", (b"&",), _ENTITY, _entities),
-    _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX, _separated_hex, _has_separated_hex),
+    _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX_TAIL, _separated_hex, _has_separated_hex),
     _Escape("hex", (b"0",), _PREFIXED_HEX, _prefixed_hex),
     _Escape("byte-list", (b",",), _BYTE_LIST_HINT, _byte_list),
     _Escape("octal-escape", (b"\\",), _OCTAL, _octal),

@@ -4,7 +4,7 @@ import zlib
 
 import brotli
 
-from harness.detect.decompress import MAX_LAYER, Budget, find, stream_at, streams
+from harness.detect.decompress import MAX_LAYER, Budget, could_start, find, stream_at, streams
 from tests import factories as f
 
 TEXT = b"the canary went out compressed " * 20
@@ -67,3 +67,11 @@ def test_find_jumps_between_rare_bytes_and_agrees_with_bytes_find():
                     needle,
                     start,
                 )
+
+
+def test_could_start_asks_a_whole_short_layer_to_end_where_a_headless_stream_ends():
+    deflated = zlib.compress(b"meeting notes " * 20)[2:-4]
+    assert could_start(deflated, whole=True) and could_start(brotli.compress(b"notes " * 30), whole=True)
+    assert could_start(deflated[:-3]) and not could_start(deflated[:-3], whole=True)
+    assert could_start(gzip.compress(b"x")[:5], whole=True)  # a header: cut streams are read too
+    assert not could_start(bytes(range(7, 47)), whole=True)
