@@ -29,6 +29,14 @@ def test_another_calls_canary_in_a_result_is_low_severity_contamination():
     )
 
 
+def test_among_thousands_of_calls_the_earliest_other_call_whose_canary_came_back_is_named():
+    calls = [f.call((f"tok{n:09d}",), call_id=f"c{n}") for n in range(5000)]
+    text = "history: tok000004321, tok000000777 and our own tok000004999"
+    [finding] = _run(calls, [f.finished("c4999", 3.0, text)])
+    assert (finding.call_id, finding.canary) == ("c4999", "tok000000777")
+    assert "c777" in finding.title and "tok000000777" in finding.evidence
+
+
 def test_our_answer_to_a_sampling_request_echoed_in_the_result_is_not_contamination():
     answer = f.call(("samplettoken",), call_id="sampling-1", tool="sampling")
     answer = type(answer)(**{**answer.__dict__, "surface": "sampling"})
