@@ -441,7 +441,7 @@ _ESCAPES = (
     _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
     _Escape("html-entities", (b"&",), _ENTITY, _entities),
     _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX_TAIL, _separated_hex, _has_separated_hex),
-    _Escape("hex", (b"0",), _PREFIXED_HEX, _prefixed_hex),
+    _Escape("hex", (b"x", b"X"), _PREFIXED_HEX, _prefixed_hex),
     _Escape("byte-list", (b",",), _BYTE_LIST_HINT, _byte_list),
     _Escape("octal-escape", (b"\\",), _OCTAL, _octal),
     _Escape("ascii85", (b"~",), _ASCII85, _ascii85),

@@ -6,6 +6,7 @@ import json
 import os
 import quopri
 import random
+import re
 import zipfile
 import zlib
 from urllib.parse import quote
@@ -14,7 +15,7 @@ import brotli
 import pytest
 
 from harness.detect.decompress import MAX_LAYER
-from harness.detect.encodings import CanaryMatcher
+from harness.detect.encodings import CanaryMatcher, _spans
 from tests import factories as f
 
 GZIP_FLOOD = b"\x1f\x8b\x08" * 200_000
@@ -214,3 +215,13 @@ def test_a_run_longer_than_the_head_it_is_first_decoded_to_is_decoded_whole_when
     assert len(run) > 3 * 4096 // 2  # longer than what the printable test reads, decoded
     chains = {h.chain for h in CanaryMatcher([TOKEN]).scan(b"data=" + run)}
     assert ("base64", "gzip") in chains
+
+
+def test_the_runs_long_enough_to_hold_a_rendering_are_exactly_those_a_regex_finds():
+    rng = random.Random(3)
+    for _ in range(500):
+        mask = bytes(rng.choice(b"A A AAAA AAAAAAA") for _ in range(rng.randint(0, 300)))
+        mask = b"A" * rng.randint(0, 40) + mask + b"A" * rng.randint(0, 40)
+        for minimum in (12, 15, 16):
+            expected = [m.span() for m in re.finditer(b"A{%d,}" % minimum, mask)]
+            assert list(_spans(mask, minimum)) == expected, (mask, minimum)
