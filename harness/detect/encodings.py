@@ -284,9 +284,12 @@ def _b64(run: bytes, offset: int) -> bytes | None:
     return _b64decode(clean[offset:])
 
 
-def _hex(run: bytes, offset: int) -> bytes:
+def _hex(run: bytes, offset: int) -> bytes | None:
     """A hex run from ``offset``: it may start with the second nibble of a byte."""
-    return bytes.fromhex(run[offset : offset + ((len(run) - offset) & ~1)].decode())
+    try:
+        return bytes.fromhex(run[offset : offset + ((len(run) - offset) & ~1)].decode())
+    except ValueError:
+        return None
 
 
 def _b32(run: bytes, offset: int) -> bytes | None:
@@ -334,10 +337,8 @@ def _runs(
             return
         run = data[start:end]
         for decoder in _RUN_DECODERS:
-            if decoder.alphabet is not None and (
-                run[: decoder.head].translate(None, decoder.alphabet) or run.translate(None, decoder.alphabet)
-            ):
-                continue  # (the head first: a run that is not hex or base32 most often shows it early)
+            if decoder.alphabet is not None and run[: decoder.head].translate(None, decoder.alphabet):
+                continue  # (a run that is not hex or base32 past its head fails to decode whole)
             for offset in range(decoder.alignments):
                 if len(run) > decoder.head + offset:
                     head = decoder.decode(run[: decoder.head + offset], offset)
