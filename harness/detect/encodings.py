@@ -95,6 +95,10 @@ _OCTAL = re.compile(rb"\\([0-3][0-7]{2})")
 _ASCII85 = re.compile(rb"<~([!-uz\s]{10,}?)~>")
 _BASE85_ONLY = b"!#$%&()*;<>?@^`{|}~"
 _BASE85_MASK = _mask(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-=_" + _BASE85_ONLY)
+_BASE85_MARKS = bytes(79 if b in _BASE85_ONLY + b"=" else m for b, m in enumerate(_BASE85_MASK))
+"""The base85 mask with ``O`` for a character only base85 uses and for ``=``."""
+_FEW_MARKS = 64
+"""Below this many ``O``, base85 runs are found from them; above, from the whole mask."""
 """RFC 1924 / git base85; runs that are all base64 alphabet are left to the base64 decoders."""
 _NOT_BASE85_ONLY = bytes(b for b in range(256) if b not in _BASE85_ONLY)
 _MIN_BASE85 = 15
@@ -216,6 +220,19 @@ def _spans(mask: bytes, minimum: int) -> Iterator[tuple[int, int]]:
         end = mask.find(b" ", start)
         end = len(mask) if end < 0 else end
         yield start, end
+
+
+def _marked(marks: bytes) -> Iterator[tuple[int, int]]:
+    """The base85 runs at least :data:`_MIN_BASE85` long that hold an ``O`` in the marks, found
+    from each ``O`` (where there are few: a text's braces), not by a crawl through its words."""
+    at = marks.find(b"O")
+    while at >= 0:
+        start = marks.rfind(b" ", 0, at) + 1
+        end = marks.find(b" ", at)
+        end = len(marks) if end < 0 else end
+        if end - start >= _MIN_BASE85:
+            yield start, end
+        at = marks.find(b"O", end)
 
 
 def _excerpt(data: bytes, start: int, end: int) -> str:
@@ -533,10 +550,15 @@ def _base85(
     short (a long base85 text without either is a one in a million chance, and a long run of
     base64 is left to the base64 decoders)."""
     spans = [(start, end) for start, end in runs if end - start < _PLAIN_BASE85]
-    if data.translate(None, _NOT_BASE85_ONLY) or b"=" in data:
+    marks = data.translate(_BASE85_MARKS)
+    marked = marks.count(b"O")
+    if marked:
+        candidates = (
+            _marked(marks) if marked < _FEW_MARKS else _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
+        )
         spans += [
             (start, end)
-            for start, end in _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
+            for start, end in candidates
             if data[start:end].translate(None, _NOT_BASE85_ONLY)
             or (end - start < _PLAIN_BASE85 and b"=" in data[start:end])
         ]

@@ -94,6 +94,10 @@ ENCODED = {
         json.dumps({"d": base64.b85encode(b"\x00" + RAW).decode()}).encode(),
         ("base85",),
     ),
+    "base85 among many characters only base85 uses": (
+        b"{(" * 100 + b" " + base64.b85encode(b"\x00" + RAW) + b" ?",
+        ("base85",),
+    ),
     "deflated zip entry": (_zipped("notes/today.txt", b"meeting notes " * 20 + RAW), ("zip",)),
     "zip upload in a multipart body": (
         b"--b\r\nContent-Type: application/zip\r\n\r\n" + _zipped("a.json", b"{}" * 50 + RAW) + b"\r\n--b--",
