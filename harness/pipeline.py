@@ -39,8 +39,6 @@ from harness.capture.nflog import Packet, load_dissectors, outbound, read_packet
 from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.destinations import suffix_list
-from harness.detect.ledger import flow_records
-from harness.detect.opaque import replay_candidates
 from harness.driver.coverage import verdict, with_usage
 from harness.driver.session import DriveOptions, DriveOutcome, Driver
 from harness.driver.stdio import StdoutLedger, bounded_stdio
@@ -251,6 +249,8 @@ async def _drive(
     )
     try:
         outcome = await driver.run()
+        from harness.detect.opaque import replay_candidates  # the scanner: loaded off start-up's path
+
         replays = replay_candidates(_interim_evidence(target, outcome, data, credentials))
         if replays and outcome.status is AuditStatus.COMPLETED and sandbox.relaunchable:
             await _replay(driver, replays, outcome)
@@ -413,7 +413,7 @@ def _load_later_stages() -> None:
     server runs, when the harness waits anyway; they are the same whenever they load, so this
     changes no result."""
     load_dissectors()
-    default_detectors()
+    default_detectors()  # and with them the scanner (numpy) that the ledger and replays use
     suffix_list()
     load_template()
 
@@ -462,6 +462,8 @@ def _result(
     outcome, events, artifacts = observed.drive, observed.events, observed.artifacts
     evidence = Evidence(target, tuple(outcome.calls), tuple(events), observed.credentials)
     findings, detector_errors = run_detectors(evidence, default_detectors())
+    from harness.detect.ledger import flow_records  # loaded with the detectors, off start-up's path
+
     try:
         flows = flow_records(evidence)
     except Exception as exc:  # the ledger is a view of the evidence: a bug in it must not cost the findings
