@@ -14,7 +14,14 @@ Tracing needs root, ``bpftrace``, mounted syscall tracepoints (tracefs) and a cg
 hierarchy, on the kernel that runs the containers. Where any is missing (non-root, Docker
 Desktop's VM, a kernel without them) :meth:`ProbeTracer.start` logs why, nothing is traced,
 and :attr:`ProbeTracer.unavailable` carries the reason for the report. The bpftrace process
-is ours alone and is stopped (SIGINT, then killed) by :meth:`ProbeTracer.stop` on every path.
+is ours alone and is stopped (SIGINT, then killed) on every path.
+
+Detaching takes bpftrace most of a second, so the audit does not wait for it: once the server
+is stopped, :meth:`ProbeTracer.stop` makes the harness itself trip a marker probe on every CPU
+(``getpgid`` of a PID that cannot exist). Events of one CPU come out in order, so when each
+CPU's marker is read, every read the server made is too; bpftrace then detaches in a thread
+that :meth:`ProbeTracer.detached` joins. Where the harness cannot run on every CPU, or a
+marker does not come back, it waits for the detach instead.
 """
 
 from __future__ import annotations
@@ -78,6 +85,11 @@ _MAX_UNBOUND = 50_000
 _MAX_LINE = 512
 _STRLEN = 128
 _READY = "READY"
+_FLUSHED = "FLUSHED "
+_MARKER_PID = 0x3FFF_FFF7
+"""``getpgid`` of this PID trips the marker probe: above any PID Linux gives (``pid_max`` is at
+most 2^22), so the call fails with ESRCH and has no effect."""
+_FLUSH_TIMEOUT = 5.0
 
 
 def _path_argument(tracefs: Path, syscall: str) -> str | None:
@@ -89,11 +101,17 @@ def _path_argument(tracefs: Path, syscall: str) -> str | None:
     return "filename" if "const char * filename;" in text else None
 
 
-def program(arguments: dict[str, str]) -> str:
+def program(arguments: dict[str, str], harness_pid: int) -> str:
     """The bpftrace program: one block per syscall (name -> its path argument), printing
-    ``P <nsecs> <cgroup> <pid> <syscall> <comm>\\x1f<path>`` for paths under the coarse prefixes."""
+    ``P <nsecs> <cgroup> <pid> <syscall> <comm>\\x1f<path>`` for paths under the coarse prefixes,
+    and the marker block that prints ``FLUSHED <cpu>`` when ``harness_pid`` trips it."""
     test = " || ".join(f'strncmp($p, "{p}", {len(p)}) == 0' for p in _KERNEL_PREFIXES)
-    blocks = [f'BEGIN {{ printf("{_READY}\\n"); }}']
+    blocks = [
+        f'BEGIN {{ printf("{_READY}\\n"); }}',
+        f"tracepoint:syscalls:sys_enter_getpgid /pid == {harness_pid} && args->pid == {_MARKER_PID}/ {{\n"
+        f'  printf("{_FLUSHED}%d\\n", cpu);\n'
+        "}",
+    ]
     for syscall, argument in arguments.items():
         line = f'"P %llu %llu %d {syscall} %s\\x1f%s\\n", nsecs, cgroup, pid, comm, $p'
         blocks.append(
@@ -161,6 +179,9 @@ class ProbeTracer:
         self._reader: threading.Thread | None = None
         self._binder: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._flushed: set[int] = set()
+        self._flushing = threading.Condition(self._lock)
+        self._detacher: threading.Thread | None = None
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self._offset = time.time() - time.monotonic()  # bpf's nsecs is CLOCK_MONOTONIC
 
@@ -179,7 +200,7 @@ class ProbeTracer:
         env = {**os.environ, "BPFTRACE_STRLEN": str(_STRLEN)}
         try:
             self._proc = subprocess.Popen(
-                ["bpftrace", "-B", "line", "-e", program(arguments)],
+                ["bpftrace", "-B", "line", "-e", program(arguments, os.getpid())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
@@ -199,6 +220,11 @@ class ProbeTracer:
         for line in self._proc.stdout:
             if line.startswith(_READY):
                 self._ready.set()
+                continue
+            if line.startswith(_FLUSHED):
+                with self._flushing:
+                    self._flushed.add(int(line[len(_FLUSHED) :]))
+                    self._flushing.notify_all()
                 continue
             parsed = parse(line, self._offset)
             if parsed is None:
@@ -255,14 +281,24 @@ class ProbeTracer:
             return self._cgroup is not None
 
     def stop(self) -> list[Event]:
-        """Stop bpftrace and return the server's probe reads, in order (none when unavailable)."""
+        """The server's probe reads, in order (none when unavailable); call once the server is
+        stopped. bpftrace detaches in the background when every CPU's marker came back (see the
+        module docstring), else before this returns; :meth:`detached` waits for it either way."""
+        if self._stopping.is_set():
+            return self._kept()
         self._stopping.set()
         if self._binder is not None:
             self._binder.join(10)
-        if self._proc is not None:
-            self._stop_process()
-            self._proc = None
-        self._stderr.close()
+        if self._proc is None:
+            self._stderr.close()
+        elif self._flush():
+            self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach")
+            self._detacher.start()
+        else:
+            self._detach()
+        return self._kept()
+
+    def _kept(self) -> list[Event]:
         with self._lock:
             if self._cgroup is None and self.unavailable is None:
                 self.unavailable = "the server container's cgroup was not known before the run ended"
@@ -271,6 +307,46 @@ class ProbeTracer:
             if self._dropped:
                 log.warning("%d probe reads past the first %d were not kept", self._dropped, _MAX_EVENTS)
             return sorted(self._events, key=lambda e: e.ts)
+
+    def detached(self) -> None:
+        """Wait until bpftrace has ended (after :meth:`stop`)."""
+        if self._detacher is not None:
+            self._detacher.join()
+
+    @property
+    def detaching_in_background(self) -> bool:
+        """Whether :meth:`stop` left bpftrace to detach on a thread of its own (every marker came back)."""
+        return self._detacher is not None
+
+    @property
+    def running(self) -> bool:
+        """Whether the bpftrace process has not yet been reaped."""
+        return self._proc is not None
+
+    def _flush(self) -> bool:
+        """Trip the marker on every CPU and wait (bounded) until bpftrace printed each: then it
+        has printed everything traced before. False where that cannot be shown."""
+        assert self._proc is not None
+        cpus = os.sched_getaffinity(0)
+        if len(cpus) != os.cpu_count() or self._proc.poll() is not None:
+            return False  # a CPU this process may not run on could hold reads not yet printed
+
+        def trip() -> None:
+            for cpu in sorted(cpus):
+                os.sched_setaffinity(0, {cpu})  # this thread only
+                with contextlib.suppress(ProcessLookupError):
+                    os.getpgid(_MARKER_PID)
+
+        tripping = threading.Thread(target=trip, name="probe-tracer-flush")
+        tripping.start()
+        tripping.join()
+        with self._flushing:
+            return self._flushing.wait_for(lambda: cpus <= self._flushed, _FLUSH_TIMEOUT)
+
+    def _detach(self) -> None:
+        self._stop_process()
+        self._proc = None
+        self._stderr.close()
 
     def _keep(self, event: FileProbe) -> None:
         if len(self._events) < _MAX_EVENTS:

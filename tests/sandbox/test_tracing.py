@@ -40,8 +40,10 @@ def test_foreign_malformed_and_uninteresting_lines_are_dropped():
 
 
 def test_the_program_traces_every_syscall_given_for_non_root_paths_only():
-    text = program({"openat": "filename", "statx": "filename"})
-    assert text.count("tracepoint:syscalls:sys_enter_") == 2 and "/uid != 0/" in text
+    text = program({"openat": "filename", "statx": "filename"}, 4242)
+    # the two syscalls for the server's reads, and the harness's own marker
+    assert text.count("tracepoint:syscalls:sys_enter_") == 3 and text.count("/uid != 0/") == 2
+    assert "sys_enter_getpgid /pid == 4242 && " in text
     assert 'strncmp($p, "/proc/", 6) == 0' in text and set(SYSCALLS) >= {"openat", "statx", "access"}
 
 
@@ -123,3 +125,7 @@ def test_the_bound_containers_probe_reads_are_kept_and_no_other_containers(trace
     paths = {e.path for e in tracer.stop() if isinstance(e, FileProbe)}
     assert {"/proc/1/cgroup", "/sys/class/dmi/id/product_name", "/.dockerenv"} <= paths
     assert not paths & {"/proc/1/environ", "/proc/1/sched"}
+    # every CPU's marker came back, so bpftrace detaches on its own thread, and then has ended
+    assert tracer.detaching_in_background
+    tracer.detached()
+    assert not tracer.running
