@@ -80,6 +80,9 @@ _MAX_RESOURCES = 25
 _MAX_RELISTS = 50
 _MAX_NOTICES = 1000
 _WATCH_INTERVAL = 1.0
+_STILL_RUNNING = "the server closed the connection while still running"
+_EXIT_SETTLE = 3.0
+"""Seconds a server whose stdout ended may take to show as exited."""
 _CHANGED = {f"notifications/{s}/list_changed": s for s in ("tools", "resources", "prompts")}
 
 
@@ -231,10 +234,20 @@ class Driver:
                         return
 
         outcome = await self._connected(every_launch)
+        if outcome.status is AuditStatus.COMPLETED and self._wire and self._wire.ended == _STILL_RUNNING:
+            await self._await_exit()
         if outcome.status is AuditStatus.COMPLETED and self._wire and self._wire.ended:
             self.exercise.gaps.insert(0, f"stopped early: {self._wire.ended}")
             outcome.coverage = self.exercise.coverage()
         return outcome
+
+    async def _await_exit(self) -> None:
+        """A server that dies closes its stdout a moment before the engine shows it exited: wait
+        (bounded) for that, so that its death, with its exit code, is what the report says."""
+        with anyio.move_on_after(_EXIT_SETTLE):
+            while await anyio.to_thread.run_sync(self.exit_code) is None:
+                await anyio.sleep(0.1)
+            self._why_closed()  # fails the run with the exit code and the server's last words
 
     async def replay(self, calls: Sequence[ToolCall]) -> DriveOutcome:
         """The second pass: each call again, short then long (:mod:`harness.driver.replay`)."""
@@ -341,7 +354,7 @@ class Driver:
             return reason
         if self.stdout is not None and self.stdout.stuck_writing:
             return "the server stopped reading its stdin"
-        return "the server closed the connection while still running"
+        return _STILL_RUNNING
 
     async def _watch(self, wire: Wire) -> None:
         """Notice at once a server that dies or closes its stdio, instead of after a timeout per call."""
