@@ -10,9 +10,7 @@ waits for it, drives it and closes it.
 
 from __future__ import annotations
 
-import io
 import re
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from harness.kube.backend import KubeSandbox
 from harness.kube.cluster import KubeSettings, push
 from harness.kube.manifests import CA_BUNDLE_IN_SANDBOX, SERVER_UID, PodPlan
 from harness.sandbox.bait import Bait
+from harness.sandbox.tarballs import owned_tar
 
 SECRET_LIMIT = 1 << 20
 """The API's size limit for one Secret (etcd's object limit): the seed must fit in it."""
@@ -36,25 +35,11 @@ def kube_name(text: str, limit: int = 40) -> str:
     return name or "run"
 
 
-def _home_archive(home: Path) -> bytes:
-    """The bait home as a gzipped tar owned by the server's user (the seed extracts it)."""
-
-    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
-        info.uid = info.gid = SERVER_UID
-        info.uname = info.gname = ""
-        return info
-
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        archive.add(home, arcname=".", filter=owned)
-    return buffer.getvalue()
-
-
 def seed_files(data: Path, bundle: bytes, bait: Bait) -> dict[str, bytes]:
     """The run's private inputs, as the seed container expects them; SandboxError past the API's limit."""
     files = {name: (data / name).read_bytes() for name in ("ca.pem", "ca.key", "config.json")}
     files["ca-bundle.pem"] = bundle
-    files["home.tgz"] = _home_archive(bait.home)
+    files["home.tgz"] = owned_tar(bait.home, SERVER_UID, "w:gz")  # the seed extracts it
     if bait.dotenv is not None:
         files["dotenv"] = bait.dotenv.read_bytes()
     size = sum(len(v) for v in files.values()) * 4 // 3

@@ -49,6 +49,7 @@ from harness.sandbox.images import LABEL, LOGS
 from harness.sandbox.persona import SPEED, Persona
 from harness.sandbox.pipes import StdioProbe
 from harness.sandbox.processes import ProcessWatcher
+from harness.sandbox.tarballs import owned_tar
 from harness.sandbox.waits import pending_within
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ class DockerSandbox:
         if self.gateway is None:
             raise SandboxError("the gateway must run before the home is planted")
         try:
-            self.gateway.put_archive(HOME_HELD, _tar_of(bait.home))
+            self.gateway.put_archive(HOME_HELD, owned_tar(bait.home, 1000))
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot plant the home: {exc.explanation}") from None
 
@@ -502,20 +503,6 @@ class DockerSandbox:
         shutil.rmtree(self.home_out, ignore_errors=True)
         staging.rename(self.home_out)
         return outcome
-
-
-def _tar_of(folder: Path) -> bytes:
-    """``folder`` as a tar whose every entry belongs to the sandbox user."""
-
-    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
-        info.uid = info.gid = 1000
-        info.uname = info.gname = ""
-        return info
-
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        archive.add(folder, arcname=".", filter=owned)
-    return buffer.getvalue()
 
 
 def _tar_of_files(files: dict[str, bytes]) -> bytes:
