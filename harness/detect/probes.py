@@ -71,23 +71,9 @@ class SandboxProbeDetector:
             if label in probed and event.pid in probed[label][1] and event.path not in probed[label][2]:
                 probed[label][2].append(event.path)
         for label, (index, _, paths) in probed.items():
-            moment = timeline.at(evidence.events[index].ts)
             first = next(p for p in paths if is_file_probe(p))
-            shown = ", ".join(paths[:_PATHS_SHOWN]) + (
-                f" and {len(paths) - _PATHS_SHOWN} more" if len(paths) > _PATHS_SHOWN else ""
-            )
-            yield Finding(
-                kind="sandbox_probe",
-                severity=Severity.MEDIUM,
-                title=f"The server looked at what machine it runs on {label} ({shown}), as sandbox checks do",
-                **moment.where,
-                canary=None,
-                destination=first[:253],
-                channel="file read",
-                evidence="; ".join(p[:253] for p in paths[:_PATHS_SHOWN]),
-                event_index=index,
-                confidence=Confidence.MEDIUM,
-            )
+            what = f"looked at what machine it runs on {label}"
+            yield _finding(timeline, evidence, index, what, paths, first, "file read", _PATHS_SHOWN)
 
     def _names(self, evidence: Evidence) -> Iterator[Finding]:
         timeline = Timeline(evidence.events)
@@ -100,19 +86,32 @@ class SandboxProbeDetector:
                 if name not in names:
                     names.append(name)
         for label, (index, names) in by_moment.items():
-            moment = timeline.at(evidence.events[index].ts)
-            shown = ", ".join(names[:_NAMES_SHOWN]) + (
-                f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
-            )
-            yield Finding(
-                kind="sandbox_probe",
-                severity=Severity.MEDIUM,
-                title=f"The server looked up names that cannot exist {label} ({shown}), as sandbox checks do",
-                **moment.where,
-                canary=None,
-                destination=names[0][:253],
-                channel="dns",
-                evidence="; ".join(n[:253] for n in names[:_NAMES_SHOWN]),
-                event_index=index,
-                confidence=Confidence.MEDIUM,
-            )
+            what = f"looked up names that cannot exist {label}"
+            yield _finding(timeline, evidence, index, what, names, names[0], "dns", _NAMES_SHOWN)
+
+
+def _finding(
+    timeline: Timeline,
+    evidence: Evidence,
+    index: int,
+    what: str,
+    probed: list[str],
+    first: str,
+    channel: str,
+    limit: int,
+) -> Finding:
+    """One ``sandbox_probe`` finding: what the server did, with the first ``limit`` things it probed."""
+    more = f" and {len(probed) - limit} more" if len(probed) > limit else ""
+    shown = ", ".join(probed[:limit]) + more
+    return Finding(
+        kind="sandbox_probe",
+        severity=Severity.MEDIUM,
+        title=f"The server {what} ({shown}), as sandbox checks do",
+        **timeline.at(evidence.events[index].ts).where,
+        canary=None,
+        destination=first[:253],
+        channel=channel,
+        evidence="; ".join(p[:253] for p in probed[:limit]),
+        event_index=index,
+        confidence=Confidence.MEDIUM,
+    )
