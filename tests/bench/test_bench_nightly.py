@@ -38,7 +38,7 @@ def _night(connectors, out, jobs: int) -> float:
     return elapsed
 
 
-def test_bench_nightly_throughput_with_1_2_and_4_jobs(tmp_path, benchmark):
+def test_bench_nightly_throughput_with_1_2_and_4_jobs(tmp_path, benchmark, report_figure):
     _connectors(tmp_path / "warm.toml", len(_SMALL))
     _night(tmp_path / "warm.toml", tmp_path / "warm", len(_SMALL))  # build and install, untimed
     _connectors(tmp_path / "night.toml", _SERVERS)
@@ -47,7 +47,9 @@ def test_bench_nightly_throughput_with_1_2_and_4_jobs(tmp_path, benchmark):
     figures[4] = benchmark.pedantic(_night, args=(tmp_path / "night.toml", tmp_path / "jobs4", 4), rounds=1)
     benchmark.extra_info.update({f"jobs{j}_seconds": round(s, 1) for j, s in figures.items()})
     for jobs, seconds in figures.items():
-        print(
-            f"\nnightly --jobs {jobs}: {_SERVERS} servers in {seconds:.1f} s"
-            f" = {_SERVERS * 60 / seconds:.1f} servers/min (goal: {_SERVERS} in < {_GOAL_SECONDS:.0f} s)"
+        report_figure(
+            f"nightly --jobs {jobs}, {_SERVERS} servers ({_SERVERS * 60 / seconds:.1f} servers/min)",
+            seconds,
+            "s",
+            f"< {_GOAL_SECONDS:.0f} s",
         )
