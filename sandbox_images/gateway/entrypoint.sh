@@ -98,8 +98,41 @@ start_capture() {
   exit 1
 }
 
+# Bytes waiting in tcpdump's netlink sockets (/proc/net/netlink's Rmem, matched by inode);
+# fails when none can be found.
+capture_queue() {
+  local link inodes=() sk eth pid groups rmem rest total=0 found=
+  for link in /proc/"$capture_pid"/fd/*; do
+    link=$(readlink "$link" 2>/dev/null) || continue
+    [[ $link == socket:\[*\] ]] && inodes+=("${link:8:${#link}-9}")
+  done
+  [ ${#inodes[@]} -gt 0 ] || return 1
+  while read -r sk eth pid groups rmem rest; do
+    for inode in "${inodes[@]}"; do
+      if [ "${rest##* }" = "$inode" ]; then total=$((total + rmem)); found=1; fi
+    done
+  done < <(tail -n +2 /proc/net/netlink)
+  [ -n "$found" ] && echo "$total"
+}
+
+# Wait until tcpdump has read every packet logged so far: its netlink queue empty twice in a row,
+# 10 ms apart (bounded to half a second, a flood); where the queue cannot be seen, a fixed wait.
+wait_capture_drained() {
+  local empty=0 queued
+  for _ in $(seq 50); do
+    queued=$(capture_queue) || { say "capture queue not visible: waiting 0.3 s instead"; sleep 0.3; return; }
+    if [ "$queued" -eq 0 ]; then
+      empty=$((empty + 1))
+      [ "$empty" -ge 2 ] && return
+    else
+      empty=0
+    fi
+    sleep 0.01
+  done
+}
+
 stop_capture() {
-  sleep 0.3  # let tcpdump drain packets already queued on its netlink socket
+  wait_capture_drained
   kill -INT "$capture_pid" 2>/dev/null || true
   wait "$capture_pid" 2>/dev/null || true
   wait "$budget_pid" 2>/dev/null || true
