@@ -427,7 +427,9 @@ class DockerSandbox:
         except docker.errors.NotFound:
             return None
         state = self.server.attrs.get("State", {})
-        return None if state.get("Running") else state.get("ExitCode")
+        # "created": not started yet (the client's docker start may lag under load), so not exited,
+        # although the engine already shows exit code 0
+        return state.get("ExitCode") if state.get("Status") in ("exited", "dead") else None
 
     relaunchable = True
     """A stopped server container starts again under ``docker start`` (the replay pass)."""
