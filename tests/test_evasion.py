@@ -67,11 +67,13 @@ def test_a_server_that_leaks_only_on_a_real_machine_is_caught_high_with_its_dest
     assert {f["destination"] for f in leaks} == {DESTINATIONS[case]}
     assert all(f["severity"] == "high" for f in leaks)
     assert {f["kind"] for f in report["findings"]} == expected(case)
-    for probe in (f for f in report["findings"] if f["channel"] == "dns"):  # the DNS probe
-        assert (
-            probe["kind"] == "sandbox_probe" and probe["severity"] == "medium" and probe["phase"] == "startup"
-        )
+    probes = [f for f in report["findings"] if f["channel"] == "dns"]  # the DNS probe, once per launch
+    for probe in probes:
+        assert probe["kind"] == "sandbox_probe" and probe["severity"] == "medium"
         assert re.fullmatch(r"[0-9a-f]{12}\.com", probe["destination"])
+    # the first launch's is sent while its module loads, before it answers initialize; a later
+    # launch's may reach the resolver after the first call began (it is then attributed to that call)
+    assert not probes or any(probe["phase"] == "startup" for probe in probes)
 
 
 def test_the_server_sees_a_workstation_and_none_of_the_sandbox_tells(audit):
