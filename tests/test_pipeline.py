@@ -17,7 +17,7 @@ from harness.model import AuditResult
 from harness.pipeline import AuditOptions, _start_sandbox
 from harness.sandbox.bait import plant_bait
 from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
-from harness.sandbox.images import BASE_IMAGE, LABEL, docker_name, ensure_base
+from harness.sandbox.images import BASE_IMAGE, LABEL, docker_name, ensure_base, list_images
 from harness.sandbox.install import prepare
 from harness.targets import parse_target
 from tests.conftest import REPO, unique_dir
@@ -38,7 +38,7 @@ def _left_of(run_prefix: str) -> list[str]:
             for c in client.containers.list(all=True, sparse=True, **mine)
             if _of(c, run_prefix)
         ),
-        *(str(i.id) for i in client.images.list(**mine) if _of(i, run_prefix)),
+        *(i.id for i in list_images(client, label=LABEL) if i.labels.get(LABEL, "").startswith(run_prefix)),
         *(str(v.name) for v in client.volumes.list(**mine) if _of(v, run_prefix)),
     ]
     return found

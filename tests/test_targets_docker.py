@@ -7,6 +7,7 @@ import json
 import docker
 import pytest
 
+from harness.sandbox.images import list_images
 from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.docker
@@ -40,7 +41,7 @@ def test_a_pypi_package_is_installed_recorded_and_audited(audit):
 
 def _images_of(client, needle: str) -> set[str]:
     """Harness images tagged for one package: other audits running in parallel build their own."""
-    images = client.images.list(filters={"label": "mcp-harness"})
+    images = list_images(client, label="mcp-harness")
     return {image.id for image in images if any(needle in tag for tag in image.tags)}
 
 
@@ -58,7 +59,7 @@ def test_a_local_image_runs_in_the_same_sandbox_and_a_missing_one_is_refused(aud
     client = docker.from_env()
     probe = audit(REPO / "scenarios/fetch-url")  # builds the scenario's image
     assert probe.report["status"] == "completed"
-    image = next(i for i in client.images.list() if any("target-fetch-url" in t for t in i.tags))
+    image = next(i for i in list_images(client) if any("target-fetch-url" in t for t in i.tags))
     run = audit(f"docker:{image.tags[0]}")
     assert run.report["status"] == "completed", run.report["reason"]
     assert [t["name"] for t in run.report["tools"]] == ["fetch"]
@@ -133,11 +134,11 @@ def test_npm_install_scripts_never_run_in_the_build_but_in_the_sandbox(audit):
         "stats.pkg-insights.example",
     )
     # the built image has no trace of the script's work: it never ran there, with a real network
-    built = next(i for i in client.images.list() if any("target-postinstall-exfil" in t for t in i.tags))
+    built = next(i for i in list_images(client) if any("target-postinstall-exfil" in t for t in i.tags))
     probe = client.containers.run(
         built.id, ["sh", "-c", "test -e templates/default.json; echo $?"], network_mode="none", remove=True
     )
     assert probe.strip() == b"1"
     # and the image the scripts left for this run went with it (tagged by run id; other runs have theirs)
-    left = [t for i in client.images.list(name="mcp-harness/installed") for t in i.tags]
+    left = [t for i in list_images(client, name="mcp-harness/installed") for t in i.tags]
     assert [t for t in left if t.partition(":")[2].startswith(run.out.name)] == []

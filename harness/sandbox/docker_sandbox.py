@@ -45,7 +45,7 @@ from docker.models.containers import Container
 from harness.errors import SandboxError
 from harness.sandbox.bait import Bait
 from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
-from harness.sandbox.images import LABEL, LOGS
+from harness.sandbox.images import LABEL, LOGS, list_images
 from harness.sandbox.persona import SPEED, Persona
 from harness.sandbox.pipes import StdioProbe
 from harness.sandbox.processes import ProcessWatcher
@@ -544,8 +544,9 @@ def remove_strays(client: docker.DockerClient) -> list[str]:
     for container in client.containers.list(all=True, sparse=True, filters={"label": LABEL}):
         _remove(container)
         removed.append(str(container.attrs["Names"][0]).lstrip("/"))
-    for image in client.images.list(name=f"{LABEL}/installed"):
-        client.images.remove(image.id, force=True)
+    for image in list_images(client, name=f"{LABEL}/installed"):
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(image.id, force=True)
         removed += image.tags
     for volume in client.volumes.list(filters={"label": LABEL}):
         _remove_volume(client, str(volume.name))

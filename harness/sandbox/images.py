@@ -15,6 +15,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -38,6 +39,30 @@ stderr costs the host at most this (the run's logs are kept by the harness, with
 def docker_name(text: str) -> str:
     """``text`` as the engine accepts it in a repository or container name: lower case, no odd characters."""
     return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-.")
+
+
+@dataclass(frozen=True)
+class ImageSummary:
+    """One image as the engine's listing shows it."""
+
+    id: str
+    tags: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+def list_images(
+    client: docker.DockerClient, name: str | None = None, label: str | None = None
+) -> list[ImageSummary]:
+    """Images matching ``name`` and ``label``, from the listing alone.
+
+    The SDK's ``images.list`` inspects each listed image in turn, and fails when another audit removes one
+    in between (the install images of concurrent runs come and go); the listing itself is one answer.
+    """
+    filters = {"label": label} if label else None
+    return [
+        ImageSummary(str(row["Id"]), tuple(row.get("RepoTags") or ()), dict(row.get("Labels") or {}))
+        for row in client.api.images(name=name, filters=filters)
+    ]
 
 
 def ensure_base(client: docker.DockerClient) -> str:
