@@ -79,13 +79,19 @@ def own_names(listings: Iterable[Listing]) -> frozenset[str]:
 
 
 def _property_names(schema: Any, depth: int = 0) -> Iterator[str]:
-    """Every property name in a schema, nested ones included (bounded)."""
+    """Every property name in a schema, nested ones included (bounded), and every value its enums and
+    constants allow: a description saying "use 'tableIdentifiersOnly'" names a value of its own
+    parameter, not somebody else's tool."""
     if depth > _MAX_DEPTH:
         return
     if isinstance(schema, dict):
         properties = schema.get("properties")
         if isinstance(properties, dict):
             yield from (str(k) for k in properties)
+        enum = schema.get("enum")
+        for value in [*(enum if isinstance(enum, list) else []), schema.get("const")]:
+            if isinstance(value, str):
+                yield value
         for value in schema.values():
             yield from _property_names(value, depth + 1)
     elif isinstance(schema, list):

@@ -31,6 +31,21 @@ def test_a_description_that_instructs_the_model_and_asks_for_a_key_is_poisoning(
     assert finding.destination == "argument 'sidenote'" and POISONED["description"] in finding.detail
 
 
+def test_a_parameter_description_that_names_its_own_values_steers_nothing():
+    def tool(values: list[str]) -> dict:
+        detail = {
+            "type": "string",
+            "enum": values,
+            "description": "Detail. Note for LLMs: use 'tableIdentifiersOnly' when you need names only.",
+        }
+        return {**HONEST, "inputSchema": {"type": "object", "properties": {"detail": detail}}}
+
+    assert _run(ToolPoisoningDetector(), [f.listing("tools", [tool(["tableIdentifiersOnly", "full"])])]) == []
+    # the same words naming a value the schema does not allow point at a tool of someone else's
+    [finding] = _run(ToolPoisoningDetector(), [f.listing("tools", [tool(["summary", "full"])])])
+    assert "tableIdentifiersOnly" in finding.evidence
+
+
 def test_an_invisible_character_in_a_schema_is_poisoning_wherever_it_hides():
     tool = {
         **HONEST,
