@@ -192,13 +192,27 @@ APPROVAL = re.compile(
 )
 """Claims of the user's consent that the user never gave."""
 
+_NOT = (
+    r"\b(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|cannot|can't|will not|won't"
+    r"|does not|doesn't|is not|isn't|are not|aren't|avoid|no)\s+"
+    r"(?:(?!(?:forget|fail|hesitate|neglect|omit|skip|miss|stop|refuse|ignore|only|just|merely)\w*\b)"
+    r"\w+\s+){0,3}?"
+)
+"""A negation and up to three words before the verb it governs. A word that turns the negation
+around ("never *forget* to send", "do not *only* send") ends it: that sentence asks after all."""
 _REFUSED = re.compile(
-    r"\b(?:do not|don't|never|must not|should not|shouldn't|avoid|no)\b[^.\n]{0,30}\b(?:includ|send|shar"
-    r"|pass|provid"
-    r"|put|stor|log|expos|reveal|past|enter|sensitive|confidential)",
+    _NOT + r"(?:includ|send|shar|pass|provid|put|stor|log|expos|reveal|past|enter|forward|post|upload"
+    r"|transmit|submit|e-?mail|mail|read|access|collect|gather|cop(?:y|ie)|attach|embed|export|dump|leak"
+    r"|publish|push|sync|sensitive|confidential)",
     _I,
 )
-"""A request turned down: "do not include API keys in your query"."""
+"""A request turned down: "do not include API keys in your query", "never forwards your mail"."""
+_ASKS_AGAIN = re.compile(
+    r"(?:,|\bbut|\binstead)\s+(?:(?:also|just|always|please)\s+)?(?:send|forward|post|upload|share"
+    r"|transmit|submit|e-?mail|mail|include|put|paste|attach|copy|pass|provide)\b",
+    _I,
+)
+"""After a refusal, the same sentence asking again: "do not send a summary, send the transcript"."""
 
 _EXAMPLE = re.compile(r"\s*(?:e\.g\.|i\.e\.|ie:|eg:|example:|for example)", _I)
 """A sentence that is an illustration of a call, not a request."""
@@ -229,7 +243,7 @@ def sentence_cues(sentence: str) -> dict[str, str]:
             found[name] = match.group(0)
     if "asks for sensitive data" in found and (
         not (ACQUIRE.search(sentence) or TRANSMIT.search(sentence))
-        or _REFUSED.search(sentence)
+        or (_REFUSED.search(sentence) and not _ASKS_AGAIN.search(sentence))
         or _EXAMPLE.match(sentence)
     ):
         del found[

@@ -161,7 +161,9 @@ def _rate(
     if argument and asked and not moves:
         moves = steered  # a parameter's own text asking for data asks for it in that argument
     reasons: list[str] = []
-    if credential and (moves or (dests and has("encodes data"))):
+    # said to the assistant, or naming where data goes: not a tool telling how it uses its own key
+    aimed = steered or bool(dests) or bool(args)
+    if credential and aimed and (moves or (dests and has("encodes data"))):
         reasons.append(f"asks for credentials to be taken and sent to {where}")
     elif asked and moves and (steered or dests or has("refers to other tools or servers")):
         reasons.append(f"asks for private data to be sent to {where}")
