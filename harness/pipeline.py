@@ -180,6 +180,8 @@ class _Observed:
     install: dict[str, Any] | None
     untraced: str | None = None
     """Why the server's reads of probe files were not traced (None when they were)."""
+    unobserved: tuple[str, ...] = ()
+    """What the sandbox could not watch or disguise (:attr:`Sandbox.unobserved`)."""
     removal: threading.Thread | None = None
     """The sandbox's removal, if still running: joined before the audit returns."""
 
@@ -277,7 +279,16 @@ def _observed(
     events, artifacts, packets = _collect(run_dir, data, outcome, host_events)
     if (run_dir / "install.log").is_file():
         artifacts["install_log"] = "install.log"
-    return _Observed(outcome, events, artifacts, credentials, packets, record, removal=removal)
+    return _Observed(
+        outcome,
+        events,
+        artifacts,
+        credentials,
+        packets,
+        record,
+        unobserved=sandbox.unobserved,
+        removal=removal,
+    )
 
 
 async def _in_cluster(
@@ -482,9 +493,12 @@ def _result(
     findings = apply_policy(target.name, with_frames(findings, events, observed.packets), options.policy)
     usage = next((e for e in reversed(events) if isinstance(e, ResourceUsage)), None)
     coverage = with_usage(outcome.coverage, usage)
+    notes = list(observed.unobserved)
     if observed.untraced:
-        note = f"reads of container markers, /proc/1 and hardware ids were not traced: {observed.untraced}"
-        coverage = replace(coverage, notes=(*coverage.notes, note))
+        notes.append(
+            f"reads of container markers, /proc/1 and hardware ids were not traced: {observed.untraced}"
+        )
+    coverage = replace(coverage, notes=(*coverage.notes, *notes))
     status, reason = verdict(outcome.status, outcome.reason, coverage)
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))

@@ -63,6 +63,7 @@ def test_a_local_image_runs_in_the_same_sandbox_and_a_missing_one_is_refused(aud
     run = audit(f"docker:{image.tags[0]}")
     assert run.report["status"] == "completed", run.report["reason"]
     assert [t["name"] for t in run.report["tools"]] == ["fetch"]
+    assert any("undisguised machine" in note for note in run.report["coverage"]["notes"])
     assert run.report["install"]["manager"] == "docker"
     missing = run_cli("audit", "docker:no-such-image-here:1.0", "--out", str(tmp_path / "x"))
     assert missing.returncode == 2 and "not present locally" in missing.stderr
@@ -117,6 +118,7 @@ def test_an_http_server_is_reached_through_the_relay_without_a_route_out(audit, 
     assert {"echo", "get-sum"} <= {t["name"] for t in report["tools"]}
     assert any(c["tool"] == "echo" and c["canaries"] for c in report["calls"])
     assert [f["kind"] for f in report["findings"]] == []  # its own port is its job, not a finding
+    assert any("cannot be started again" in note for note in report["coverage"]["notes"])
     assert "port 3001" in (run.out / "server.stderr.log").read_text()
 
 

@@ -222,6 +222,11 @@ class Driver:
 
     async def run(self) -> DriveOutcome:
         launches = self.options.launches if self.restart is not None else 1
+        if launches < self.options.launches:
+            self.exercise.note(
+                f"one launch of the {self.options.launches} planned: this server cannot be started again "
+                "here, so behaviour held back for a later start was not tried"
+            )
         plan = list(zip(identities(launches), split_rounds(self.options.rounds, launches), strict=True))
 
         async def every_launch(read: Any, write: Any) -> None:
@@ -321,7 +326,9 @@ class Driver:
         self._record(PhaseStarted(ts=time.time(), phase="startup"))
         if self._launch > 1:
             if self.restart is None or not await anyio.to_thread.run_sync(self.restart):
-                log.info("server could not be restarted; one launch only")
+                self.exercise.note(
+                    f"launch {self._launch} did not happen: the server could not be started again"
+                )
                 return False
         log.info("launch %d as %s", self._launch, self._identity.label)
         return True

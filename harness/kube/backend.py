@@ -160,6 +160,11 @@ class KubeSandbox:
 
     relaunchable = False
     """A pod's terminated container is never started again (``restartPolicy: Never``)."""
+    unobserved: tuple[str, ...] = (
+        "the processes the server started were not watched: the cluster gives no view of them",
+        "the machine was not disguised and the server's clock ran at real speed: a check for a sandbox, "
+        "or a timer set for later than the audit, could have held behaviour back",
+    )
     ATTACH = (sys.executable, "-m", "harness.kube.attach")
     """The bridge to the server's stdio, before its options and pod."""
 

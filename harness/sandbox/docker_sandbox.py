@@ -95,6 +95,14 @@ IPV6_ON = {f"net.ipv6.conf.{name}.disable_ipv6": "0" for name in ("all", "defaul
 """Docker turns IPv6 off in a ``--network none`` namespace; a real host has it (the gateway redirects it)."""
 
 
+UNDISGUISED = (
+    "the server ran as its own image starts it, on an undisguised machine (engine host name, no PID 1 of "
+    "ours, fresh uptime) with its clock at real speed: a check for a sandbox, or a timer set for later "
+    "than the audit, could have held behaviour back"
+)
+"""Said of a server in an image we did not build: there is no PID 1 of ours to show the persona."""
+
+
 def docker_client() -> docker.DockerClient:
     """A client for the local engine, or a one-line SandboxError saying none answers."""
     try:
@@ -246,6 +254,10 @@ class DockerSandbox:
     def home(self) -> str:
         """The home as the server sees it."""
         return self.persona.home if self.persona is not None else HOME_DIR
+
+    @property
+    def unobserved(self) -> tuple[str, ...]:
+        return () if self.persona is not None else (UNDISGUISED,)
 
     def _hardened(self, env: dict[str, str], command: list[str] | None) -> dict[str, Any]:
         """Container settings every process of the target runs under: the gateway's namespace,

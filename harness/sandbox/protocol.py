@@ -42,6 +42,12 @@ class Sandbox(Protocol):
         ...
 
     @property
+    def unobserved(self) -> tuple[str, ...]:
+        """What a full audit does that this sandbox could not (watch processes, disguise the machine,
+        speed up the clock), each said in the report: a clean verdict never claims more than was looked at."""
+        ...
+
+    @property
     def home_limit(self) -> int:
         """Bytes the server may write into its home."""
         ...
