@@ -57,6 +57,7 @@ def render_html(result: AuditResult) -> str:
         rows=rows,
         cut_rows=cut,
         definitions=review.definitions(result),
+        unnamed=review.unnamed_services(result),
     )
 
 

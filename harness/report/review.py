@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +136,27 @@ def counts(result: AuditResult, attribute: str) -> list[tuple[str, int]]:
 
 def _matches(host: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(host.lower(), p.lower()) for p in patterns)
+
+
+_HOST_NAME = re.compile(r"(?=[a-z0-9.-]*[a-z])[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def unnamed_services(result: AuditResult) -> list[str]:
+    """Hosts that got a call's data though neither the call nor the user named them, and that a
+    reviewer could name with ``--expect-host``.
+
+    An honest connector that sends each query to its vendor's API is reported like any other
+    unnamed destination: the harness never takes a server's word for which hosts are its own. So
+    the reviewer is told how to say it, knowingly. A name carrying the canary itself (a DNS
+    label) is a covert channel, never a service, and an address is no name to approve.
+    """
+    configured = {r.host.lower() for r in result.flows if r.expected in ("configured", "declared")}
+    hosts = {
+        f.destination.lower()
+        for f in result.open_findings
+        if f.kind == "canary_exfiltration" and f.canary and f.canary.lower() not in f.destination.lower()
+    }
+    return sorted(h for h in hosts if h not in configured and _HOST_NAME.fullmatch(h))[:MAX_NODES]
 
 
 def destinations(result: AuditResult) -> tuple[list[Destination], int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.driver.coverage import describe
 from harness.model import AuditResult, AuditStatus, Finding
+from harness.report import review
 from harness.report.inert import inert, quoted
 from harness.version import __version__
 
@@ -57,6 +58,14 @@ def _block(item: Audited, quiet: bool) -> list[str]:
     )
     if not quiet:
         lines += [line for f in result.findings for line in _finding_lines(f)]
+        unnamed = review.unnamed_services(result)
+        if unnamed:
+            lines.append(
+                "  named by no call and not configured; if one is the service you mean, audit again with:"
+            )
+            lines.append(
+                quoted(" ".join(f"--expect-host {h}" for h in unnamed), limit=600, prefix="      | ")
+            )
     if result.status is not AuditStatus.COMPLETED and not quiet:
         lines.append(f"  why incomplete ({result.status}):")
         lines.append(quoted(result.reason or "no reason given", limit=600, prefix="      | "))
