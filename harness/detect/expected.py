@@ -31,6 +31,7 @@ from harness.detect.destinations import bare_host, registrable
 from harness.detect.flows import Flow, outbound_flows
 from harness.model import TargetSpec, ToolCall
 
+_WELL_KNOWN = re.compile(r"/\.well-known/[A-Za-z0-9._~-]+")
 _HOSTNAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
 _PLACEHOLDER = re.compile(r"\$\{[a-z]+\}")
 
@@ -70,10 +71,20 @@ class Place:
     """The value that named it: ``env NAME`` or ``argument N``."""
 
     def covers(self, target: str | None) -> bool:
-        """Whether an HTTP request target lies under this place (a flow without one is judged by host)."""
+        """Whether an HTTP request target lies under this place (a flow without one is judged by host).
+
+        The host's metadata about the place is the place's too: ``/.well-known/`` belongs to the host's
+        operator, never to another tenant (RFC 8615), and a client asks it about a configured URL
+        by putting the well-known name before the URL's path (OAuth discovery, RFC 8414 and 9728).
+        """
         base = self.path.rstrip("/")
         if not base or target is None:
             return True
+        known = _WELL_KNOWN.match(target)
+        if known is not None:
+            target = target[known.end() :]
+            if not target or target[0] in "?#":
+                return True
         return target == base or (target.startswith(base) and target[len(base)] in "/?#")
 
 

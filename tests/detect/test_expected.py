@@ -56,6 +56,17 @@ def test_a_configured_url_path_holds_only_requests_under_it():
     assert Place("", "env HOST").covers("/anything")
 
 
+def test_the_hosts_metadata_about_a_configured_url_is_under_it_and_other_tenants_paths_are_not():
+    sse = Place("/sse", "argument 1")
+    assert sse.covers("/.well-known/oauth-authorization-server/sse")  # RFC 8414: name before the path
+    assert sse.covers("/.well-known/oauth-protected-resource") and sse.covers(
+        "/.well-known/openid-configuration"
+    )
+    assert sse.covers("/sse/.well-known/openid-configuration")
+    assert not sse.covers("/.well-known/oauth-authorization-server/other-tenant")
+    assert not sse.covers("/other/.well-known/x") and not sse.covers("/.well-known")
+
+
 def test_a_webhook_the_user_configured_does_not_make_another_webhook_on_its_host_expected():
     call = f.call((TOKEN,), call_id="c1")
     events = [
