@@ -81,7 +81,8 @@ SECRECY = re.compile(
 )
 """Hiding the act, or the instruction itself, from the user."""
 
-_SECRET_NOUNS = (
+_SECRET_NOUNS = (  # a publishable or public key is no secret
+    r"(?<!publishable )(?<!public )(?:"
     r"(?:api|access|secret|private|ssh|signing|auth|authentication|bearer|session|refresh|oauth"
     r"|personal access|github|openai|aws|npm|slack)[ _-]?(?:keys?|tokens?)\b|\b(?:api[ _-]?keys?"
     r"|keys? and tokens"
@@ -89,6 +90,7 @@ _SECRET_NOUNS = (
     r"|\bpasswords?\b|\bpassphrases?\b|\bcredentials?\b|\bsecrets?\b|\bseed phrase\b|\bmnemonic\b"
     r"|\bcookies?\b|\benvironment variables?\b|\benv vars?\b|`?(?:printenv|env)`|\b(?:otp|2fa) codes?\b"
     r"|\bauth token\b|(?<=[a-z0-9])_(?:key|token|secret)s?\b|\bKEY, TOKEN\b|\bsaved passwords\b"
+    r")"
 )
 _PRIVATE_NOUNS = (
     r"\b(?:entire|whole|full|complete) (?:conversation|chat)|\b(?:conversation|chat|message|session)s? "
