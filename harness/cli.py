@@ -512,8 +512,19 @@ def _clean() -> int:
     return 0
 
 
+def _arg_values_joined(argv: list[str]) -> list[str]:
+    """``--arg VALUE`` as ``--arg=VALUE``: a server's own options start with a dash (``--arg --db-path``,
+    ``--arg --api-key=...``), which argparse would otherwise take for an option of ours."""
+    joined: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        value = next(tokens, None) if token == "--arg" else None
+        joined.append(token if value is None else f"--arg={value}")
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _arg_values_joined(list(sys.argv[1:] if argv is None else argv))
     passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
     parser = _parser()
     args = parser.parse_args(argv[: len(argv) - len(passthrough) - (1 if "--" in argv else 0)])

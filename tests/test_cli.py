@@ -169,6 +169,17 @@ def test_launches_below_one_are_refused_before_any_audit_starts(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_server_options_that_start_with_a_dash_are_server_arguments(tmp_path):
+    from harness.cli import _arg_values_joined, _parser
+
+    argv = ["audit", "npm:x", "--arg", "--db-path", "--arg", "/tmp/x.db", "--arg", "--api-key=sk_1", "-q"]
+    args = _parser().parse_args(_arg_values_joined(argv))
+    assert args.arg == ["--db-path", "/tmp/x.db", "--api-key=sk_1"] and args.quiet
+    # through the real command line: parsing gets past them to the next check
+    proc = run_cli("audit", str(FIXTURES / "node-echo"), "--arg", "--tools=all", "--launches", "0")
+    assert proc.returncode == 2 and "--launches: needs 1 or more" in proc.stderr, proc.stderr
+
+
 @pytest.mark.docker
 def test_one_launch_starts_the_server_once_and_still_calls_every_tool(tmp_path):
     out = tmp_path / "run"
