@@ -9,7 +9,8 @@ the run. On the docker backend it is stopped there and its removal starts there
 in a non-daemon thread that the audit joins before it returns (and the process
 before it exits): the removal overlaps detection and report writing, the
 evidence being complete before it starts. The probe tracer's last reads are
-flushed once the server is stopped, and it detaches beside the removal.
+flushed once the server is stopped; neither the audit nor the process waits for
+the kernel to detach its probes (see harness.sandbox.tracing).
 
 Start-up overlaps too: the per-run image is committed while the gateway comes up,
 and what detection and the report load runs while the server does.
@@ -384,14 +385,14 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
     finally:
         # synchronous: a cancelled run must still end and remove everything; the tracer's last
-        # reads are flushed once the server is stopped, and it detaches while the sandbox is removed
+        # reads are flushed once the server is stopped (the kernel then detaches it on its own)
         try:
             sandbox.stop()
         finally:
             try:
                 host_events += tracer.stop()
             finally:
-                removal = _removing(sandbox, tracer.detached)
+                removal = _removing(sandbox)
     await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
     observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record, removal)
     return replace(observed, untraced=tracer.unavailable)
@@ -428,18 +429,10 @@ def _load_later_stages() -> None:
     load_template()
 
 
-def _removing(sandbox: DockerSandbox, tracer_detached: Callable[[], None]) -> threading.Thread:
-    """Remove the stopped sandbox, and wait for the tracer to detach, in a thread, so detection
-    and reports need not wait for either; the thread is not a daemon, so even a process that ends
-    first waits for it."""
-
-    def remove() -> None:
-        try:
-            sandbox.remove()
-        finally:
-            tracer_detached()
-
-    removal = threading.Thread(target=remove, name=f"remove-{sandbox.run_id}")
+def _removing(sandbox: DockerSandbox) -> threading.Thread:
+    """Remove the stopped sandbox in a thread, so detection and reports need not wait for it; the
+    thread is not a daemon, so even a process that ends first waits for it."""
+    removal = threading.Thread(target=sandbox.remove, name=f"remove-{sandbox.run_id}")
     removal.start()
     return removal
 

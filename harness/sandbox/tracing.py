@@ -16,12 +16,15 @@ Desktop's VM, a kernel without them) :meth:`ProbeTracer.start` logs why, nothing
 and :attr:`ProbeTracer.unavailable` carries the reason for the report. The bpftrace process
 is ours alone and is stopped (SIGINT, then killed) on every path.
 
-Detaching takes bpftrace most of a second, so the audit does not wait for it: once the server
-is stopped, :meth:`ProbeTracer.stop` makes the harness itself trip a marker probe on every CPU
-(``getpgid`` of a PID that cannot exist). Events of one CPU come out in order, so when each
-CPU's marker is read, every read the server made is too; bpftrace then detaches in a thread
-that :meth:`ProbeTracer.detached` joins. Where the harness cannot run on every CPU, or a
-marker does not come back, it waits for the detach instead.
+Detaching takes the kernel most of a second (about 80 ms per tracepoint, whether bpftrace ends
+on SIGINT or SIGKILL), so the audit does not wait for it: once the server is stopped,
+:meth:`ProbeTracer.stop` makes the harness itself trip a marker probe on every CPU (``getpgid``
+of a PID that cannot exist). Events of one CPU come out in order, so when each CPU's marker is
+read, every read the server made is too, and nothing is left to read: bpftrace is killed there
+and then, and reaped on a daemon thread (:meth:`ProbeTracer.detached` joins it), so neither the
+audit nor the process waits while the kernel detaches its probes. Where the harness cannot run
+on every CPU, or a marker does not come back, it interrupts bpftrace (so it prints what it holds)
+and waits for it to end instead.
 """
 
 from __future__ import annotations
@@ -282,8 +285,9 @@ class ProbeTracer:
 
     def stop(self) -> list[Event]:
         """The server's probe reads, in order (none when unavailable); call once the server is
-        stopped. bpftrace detaches in the background when every CPU's marker came back (see the
-        module docstring), else before this returns; :meth:`detached` waits for it either way."""
+        stopped. bpftrace is killed and reaped in the background when every CPU's marker came back
+        (see the module docstring), else stopped before this returns; :meth:`detached` waits for
+        it either way."""
         if self._stopping.is_set():
             return self._kept()
         self._stopping.set()
@@ -292,7 +296,10 @@ class ProbeTracer:
         if self._proc is None:
             self._stderr.close()
         elif self._flush():
-            self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach")
+            with contextlib.suppress(ProcessLookupError):  # every line is read: nothing to lose
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            # a daemon: the kernel's detach may outlast the process, which then need not wait for it
+            self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach", daemon=True)
             self._detacher.start()
         else:
             self._detach()
@@ -315,7 +322,7 @@ class ProbeTracer:
 
     @property
     def detaching_in_background(self) -> bool:
-        """Whether :meth:`stop` left bpftrace to detach on a thread of its own (every marker came back)."""
+        """Whether :meth:`stop` left bpftrace to end on a thread of its own (every marker came back)."""
         return self._detacher is not None
 
     @property
