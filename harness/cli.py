@@ -25,7 +25,7 @@ from types import FrameType
 import anyio
 
 from harness.compare import Comparison, compare_configs, comparison, config_reports, load_report
-from harness.driver.session import DriveOptions
+from harness.driver.options import DriveOptions
 from harness.errors import HarnessError, TargetError
 from harness.kube.settings import KubeSettings
 from harness.model import AuditResult, AuditStatus, Severity, TargetSpec

@@ -13,7 +13,8 @@ flushed once the server is stopped; neither the audit nor the process waits for
 the kernel to detach its probes (see harness.sandbox.tracing).
 
 Start-up overlaps too: the per-run image is committed while the gateway comes up,
-and what detection and the report load runs while the server does.
+the driver (the MCP SDK) loads while the sandbox starts, and what detection and
+the report load runs while the server does.
 """
 
 from __future__ import annotations
@@ -40,9 +41,7 @@ from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.destinations import suffix_list
 from harness.driver.coverage import verdict, with_usage
-from harness.driver.session import DriveOptions, DriveOutcome, Driver
-from harness.driver.stdio import StdoutLedger, bounded_stdio
-from harness.driver.transports import Connect, HttpServer, relayed
+from harness.driver.options import DriveOptions
 from harness.errors import SandboxError
 from harness.model import (
     AuditResult,
@@ -74,6 +73,9 @@ from harness.sandbox.stderr_budget import budgeted
 from harness.sandbox.tracing import ProbeTracer
 
 if TYPE_CHECKING:  # the kubernetes client is imported only by runs on a cluster (see _in_cluster)
+    from harness.driver.session import DriveOutcome, Driver
+    from harness.driver.stdio import StdoutLedger
+    from harness.driver.transports import Connect
     from harness.kube.backend import KubeSandbox
     from harness.kube.launch import ClusterRun
     from harness.kube.settings import KubeSettings
@@ -196,6 +198,9 @@ def _connect(
 ) -> Connect:
     """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback; either
     way the server's log output reaches the host within its budget, and on stdio its messages too."""
+    from harness.driver.stdio import bounded_stdio  # the MCP SDK: loaded while the sandbox started
+    from harness.driver.transports import HttpServer, relayed
+
     if target.transport == "stdio":
         return bounded_stdio(budgeted(sandbox.stdio_argv(), stderr_stats), stdout)
     if not isinstance(sandbox, DockerSandbox) or sandbox.server is None:
@@ -233,6 +238,9 @@ async def _drive(
     host_events: list[Event],
 ) -> DriveOutcome:
     """Drive the server in a started sandbox (both passes); what its watcher saw joins ``host_events``."""
+    from harness.driver.session import Driver  # the MCP SDK: loaded while the sandbox started
+    from harness.driver.stdio import StdoutLedger
+
     data = run_dir / "gateway"
     watcher = sandbox.watch_server()
     stdout = StdoutLedger()
@@ -344,6 +352,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     speed = SPEED if target.transport == "stdio" else 1
     host_events: list[Event] = []
     record = prepared.record
+    # from here on the harness mostly waits on the engine; importing sooner slows the calls before
     loading = threading.Thread(target=_load_later_stages, name="load-later-stages", daemon=True)
     loading.start()
     if cluster is not None:
@@ -419,10 +428,15 @@ async def _start_sandbox(
 
 
 def _load_later_stages() -> None:
-    """Load what reading the capture, detection and the report need (scapy, every detector, the
-    Public Suffix List, the HTML template: about half a second) while the sandbox starts and the
-    server runs, when the harness waits anyway; they are the same whenever they load, so this
-    changes no result."""
+    """Load, in the order they are needed, the driver (the MCP SDK: most of a second) and what
+    reading the capture, detection and the report need (scapy, every detector, the Public Suffix
+    List, the HTML template: about half a second) while the sandbox starts and the server runs,
+    when the harness waits anyway; they are the same whenever they load, so this changes no
+    result. The driver's modules are imported where they are used too: a thread that gets there
+    first waits for this one to finish loading them."""
+    import harness.driver.session
+    import harness.driver.transports  # noqa: F401
+
     load_dissectors()
     default_detectors()  # and with them the scanner (numpy) that the ledger and replays use
     suffix_list()
@@ -448,6 +462,8 @@ def _interim_evidence(
 async def _replay(driver: Driver, calls: list[ToolCall], outcome: DriveOutcome) -> None:
     """The second pass: the server is started again (same home) and each call replayed twice with
     fresh canaries of other sizes; its calls and events join the first pass's as evidence."""
+    from harness.driver.session import Driver  # loaded by then: the first pass ran it
+
     log.info("replaying %d call(s) whose traffic no decoder could read", len(calls))
     again = Driver(driver.connect, driver.stderr_path, driver.canaries, _REPLAY_OPTIONS, driver.exit_code)
     second = await again.replay(calls)

@@ -11,7 +11,7 @@ import pytest
 
 from harness import pipeline
 from harness.canary import CanaryFactory
-from harness.driver.session import DriveOptions
+from harness.driver.options import DriveOptions
 from harness.errors import SandboxError
 from harness.model import AuditResult
 from harness.pipeline import AuditOptions, _start_sandbox

@@ -14,7 +14,8 @@ from mcp_types import JSONRPCNotification, JSONRPCRequest, JSONRPCResponse
 
 from harness.canary import CanaryFactory
 from harness.driver import inventory
-from harness.driver.session import DriveOptions, Driver
+from harness.driver.options import DriveOptions
+from harness.driver.session import Driver
 from harness.driver.transports import Connect, TransportStreams
 from harness.model import Listing
 

@@ -19,7 +19,7 @@ import anyio
 import pytest
 
 from harness import pipeline
-from harness.driver.session import DriveOptions
+from harness.driver.options import DriveOptions
 from harness.kube import launch
 from harness.kube.backend import BEGIN, END
 from harness.kube.cluster import remote_name
