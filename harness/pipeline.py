@@ -13,19 +13,21 @@ flushed once the server is stopped; neither the audit nor the process waits for
 the kernel to detach its probes (see harness.sandbox.tracing).
 
 Start-up overlaps too: the per-run image is committed while the gateway comes up,
-the driver (the MCP SDK) loads while the sandbox starts, and what detection and
-the report load runs while the server does.
+the server container starts while the gateway's services do (its PID 1 holds the
+server back until they are ready), the driver (the MCP SDK) loads while the sandbox
+starts, and what detection and the report load runs while the server does.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -377,6 +379,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         dotenv = bait.dotenv.read_bytes() if bait.dotenv is not None else None
         image = await _start_sandbox(sandbox, gateway_image, bait, prepared.image, bundle, dotenv)
         if prepared.lifecycle_scripts:
+            await anyio.to_thread.run_sync(sandbox.wait_gateway)  # the scripts run with the fakes up
             host_events.append(PhaseStarted(ts=time.time(), phase="install"))
             options.tell("install")
             ran = await anyio.to_thread.run_sync(
@@ -391,7 +394,10 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             image = ran.image
         sandbox.create_server(image, prepared.command, env, prepared.working_dir)
         await anyio.to_thread.run_sync(tracer.bind, sandbox.server_pid)
-        outcome = await _drive(target, sandbox, run_dir, options, canaries, credentials, host_events)
+        drive = functools.partial(
+            _drive, target, sandbox, run_dir, options, canaries, credentials, host_events
+        )
+        outcome = await _once_ready(sandbox, drive)
     finally:
         # synchronous: a cancelled run must still end and remove everything; the tracer's last
         # reads are flushed once the server is stopped (the kernel then detaches it on its own)
@@ -410,13 +416,13 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
 async def _start_sandbox(
     sandbox: DockerSandbox, gateway_image: str, bait: Bait, image: str, bundle: bytes, dotenv: bytes | None
 ) -> str:
-    """Bring the gateway up (home planted, services ready) while the run's files are baked into the
-    server's image, and return that image; a failure of either is raised as itself."""
+    """Launch the gateway and plant the home while the run's files are baked into the server's
+    image, and return that image; a failure of either is raised as itself. The gateway's services
+    may still be starting: :func:`_once_ready` drives the server once they are up."""
 
     async def gateway() -> None:
         await anyio.to_thread.run_sync(sandbox.launch_gateway, gateway_image)
         await anyio.to_thread.run_sync(sandbox.plant_home, bait)
-        await anyio.to_thread.run_sync(sandbox.wait_gateway)
 
     try:
         async with anyio.create_task_group() as starting:
@@ -425,6 +431,28 @@ async def _start_sandbox(
     except BaseExceptionGroup as group:
         raise group.exceptions[0] from None
     return baked
+
+
+async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[DriveOutcome]]) -> DriveOutcome:
+    """``drive()`` once the gateway's services are ready, or, when the server's PID 1 waits for
+    them itself (:attr:`DockerSandbox.gated`), while they finish starting: the server container's
+    start then overlaps the gateway's, and the server still runs only once its network is up. A
+    gateway that dies meanwhile is a SandboxError either way, and ends the drive."""
+    if not sandbox.gated:
+        await anyio.to_thread.run_sync(sandbox.wait_gateway)
+        return await drive()
+    outcome: list[DriveOutcome] = []
+
+    async def ready() -> None:
+        await anyio.to_thread.run_sync(sandbox.wait_gateway)
+
+    try:
+        async with anyio.create_task_group() as starting:
+            starting.start_soon(ready)
+            outcome.append(await drive())
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from None
+    return outcome[0]
 
 
 def _load_later_stages() -> None:

@@ -94,6 +94,8 @@ def test_the_server_sees_a_workstation_and_none_of_the_sandbox_tells(audit):
         assert all(line.endswith(":/") for line in cgroups.strip().splitlines())
     root = next(line for line in seen["mountinfo"].splitlines() if line.split()[4] == "/")
     assert " - overlay " not in root
+    # the gate PID 1 waited at for the gateway is unmounted before the server starts
+    assert not any(line.split()[4] == "/mnt" for line in seen["mountinfo"].splitlines())
     assert not re.fullmatch(r"[0-9a-f]{12}", seen["hostname"])
     assert seen["hostname"] == seen["etc_hostname"] and seen["hostname_env"] is None
     user = seen["user"]
@@ -107,6 +109,7 @@ def test_the_server_sees_a_workstation_and_none_of_the_sandbox_tells(audit):
     assert int(seen["cgroup_memory"]) % (64 << 20) != 0  # no round limit
     assert {"GITHUB_TOKEN", "OPENAI_API_KEY", "AWS_ACCESS_KEY_ID"} <= set(seen["env"])
     assert not any(re.search(r"faketime|harness|mcp|sandbox|canary", name, re.I) for name in seen["env"])
+    assert not any(name.startswith("INIT_") for name in seen["env"])
 
 
 @pytest.mark.parametrize("case", ["startup-probe", "pool-sizing-honest"])

@@ -14,11 +14,12 @@ from harness.canary import CanaryFactory
 from harness.driver.options import DriveOptions
 from harness.errors import SandboxError
 from harness.model import AuditResult
-from harness.pipeline import AuditOptions, _start_sandbox
+from harness.pipeline import AuditOptions, _once_ready, _start_sandbox
 from harness.sandbox.bait import plant_bait
 from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
 from harness.sandbox.images import BASE_IMAGE, LABEL, docker_name, ensure_base, list_images
 from harness.sandbox.install import prepare
+from harness.sandbox.persona import new_persona
 from harness.targets import parse_target
 from tests.conftest import REPO, unique_dir
 
@@ -78,23 +79,37 @@ def test_an_audit_returns_only_once_its_sandbox_is_removed_even_when_the_removal
     assert (run_dir / "report.json").is_file() and (run_dir / "capture.pcap").is_file()
 
 
-def test_a_gateway_that_dies_at_start_up_is_a_sandbox_error_while_the_run_files_are_baked(tmp_path):
+@pytest.mark.parametrize("at_the_gate", [False, True], ids=["server-after", "server-at-the-gate"])
+def test_a_gateway_that_dies_at_start_up_is_a_sandbox_error_whether_or_not_the_server_waits_for_it(
+    tmp_path, at_the_gate
+):
     client = docker_client()
     ensure_base(client)
     data = tmp_path / "data"
     data.mkdir()
     bait = plant_bait(tmp_path, CanaryFactory(), app_has_dotenv=False)
     run_id = f"gwdies-{secrets.token_hex(4)}"
-    sandbox = DockerSandbox(client, run_id, data, tmp_path / "home-out")
+    persona = new_persona() if at_the_gate else None
+    sandbox = DockerSandbox(client, run_id, data, tmp_path / "home-out", persona=persona)
     image = prepare(client, parse_target(f"path:{THREE_TOOLS}")).image
+    drives: list[str] = []
 
-    async def start() -> str:
+    async def drive() -> None:
+        drives.append("started")
+        await anyio.sleep_forever()  # the server never answers: only the gateway's death ends this
+
+    async def start() -> None:
         # the bare base image has no services: its shell ends at once, with no ready file
-        return await _start_sandbox(sandbox, BASE_IMAGE, bait, image, b"bundle", None)
+        baked = await _start_sandbox(sandbox, BASE_IMAGE, bait, image, b"bundle", None)
+        sandbox.create_server(baked, ["python3", "server.py"], {})
+        assert sandbox.gated is at_the_gate
+        await _once_ready(sandbox, drive)  # type: ignore[arg-type]
 
     try:
         with pytest.raises(SandboxError, match="gateway exited during start-up"):
             anyio.run(start)
     finally:
         sandbox.close()
+    # at the gate, the drive starts at once (the server's PID 1 holds it back); else never
+    assert drives == (["started"] if at_the_gate else [])
     assert _left_of(run_id) == []

@@ -22,6 +22,11 @@ root with the few capabilities that PID 1 needs to make the machine look like
 the persona's (new root without the engine's marks, host name, PIDs, uptime,
 fast clocks) and the server it forks holds none of them, as uid 1000 with
 no-new-privileges. Every container gets a private cgroup namespace.
+
+Under that PID 1 the server container may start before the gateway's services are up:
+a tiny tmpfs volume, the gate, is mounted in both; the services write ``ready`` there,
+and PID 1 waits for it, then unmounts the gate before it sets the machine up, so the
+server runs only in a finished network and never sees the gate (:attr:`DockerSandbox.gated`).
 """
 
 from __future__ import annotations
@@ -60,6 +65,11 @@ HOME_DIR = "/home/node"
 """Where the home is mounted; under PID 1 it reappears as the persona's ``/home/<user>``."""
 HOME_HELD = "/srv/home"
 """Where the gateway mounts the server's home volume, keeping its tmpfs alive between containers."""
+GATE_HELD = "/srv/gate"
+"""Where the gateway mounts the gate volume (its entrypoint has the services write ``ready`` there)."""
+GATE_IN_SERVER = "/mnt"
+"""Where the server container mounts the gate, read-only: a directory every image has, and where
+PID 1 builds its new root after unmounting the gate."""
 INIT = "/sbin/init"
 _INIT_CAPS = ["SYS_ADMIN", "SYS_CHROOT", "SYS_TIME", "SETUID", "SETGID", "SETPCAP", "CHOWN", "KILL"]
 _INIT_CAPS.append("DAC_READ_SEARCH")
@@ -157,6 +167,9 @@ class DockerSandbox:
         self.images: list[str] = []
         """Per-run images (run files, install scripts' work), removed by :meth:`close`."""
         self.home_volume: str | None = None
+        self.gate_volume: str | None = None
+        self.gated = False
+        """Whether the server's PID 1 waits for the gateway's services itself (it may start first)."""
         self.home_copy: CopyOutcome | None = None
         """What came back from the home (None until :meth:`close`, or if it could not be read)."""
 
@@ -170,6 +183,13 @@ class DockerSandbox:
                 labels={LABEL: self.run_id},
             )
             self.home_volume = str(volume.name)
+            gate = self.client.volumes.create(
+                name=f"mcp-harness-gate-{self.run_id}",
+                driver="local",
+                driver_opts={"type": "tmpfs", "device": "tmpfs", "o": "size=64k,nr_inodes=16,mode=0755"},
+                labels={LABEL: self.run_id},
+            )
+            self.gate_volume = str(gate.name)
             self.gateway = self.client.containers.run(
                 image,
                 detach=True,
@@ -182,6 +202,7 @@ class DockerSandbox:
                 volumes={
                     str(self.data_dir): {"bind": "/data", "mode": "rw"},
                     self.home_volume: {"bind": HOME_HELD, "mode": "rw"},
+                    self.gate_volume: {"bind": GATE_HELD, "mode": "rw"},
                 },
                 labels={LABEL: self.run_id, f"{LABEL}.role": "gateway"},
                 stop_signal="SIGTERM",
@@ -337,8 +358,17 @@ class DockerSandbox:
         """Create (not start) the hardened server container; return its id for ``docker start -ai``.
 
         Writable places: ``/tmp`` and the home, both size-limited tmpfs; the home is copied back
-        when the run ends, so what the server writes there survives as evidence.
+        when the run ends, so what the server writes there survives as evidence. Under our PID 1
+        the server waits at the gate for the gateway's services, so the container may start first.
         """
+        settings = self._hardened(env, command)
+        gated = settings.get("entrypoint") == [INIT] and self.gate_volume is not None
+        if gated:
+            settings["volumes"] = {
+                **settings["volumes"],
+                self.gate_volume: {"bind": GATE_IN_SERVER, "mode": "ro"},
+            }
+            settings["environment"] = {**settings["environment"], "INIT_GATE": GATE_IN_SERVER}
         try:
             self.server = self.client.containers.create(
                 image,
@@ -347,10 +377,11 @@ class DockerSandbox:
                 working_dir=working_dir,
                 stdin_open=True,
                 labels={LABEL: self.run_id, f"{LABEL}.role": "server"},
-                **self._hardened(env, command),
+                **settings,
             )
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot create the server container: {exc.explanation}") from None
+        self.gated = gated
         return str(self.server.id)
 
     def start_server(self) -> None:
@@ -479,7 +510,7 @@ class DockerSandbox:
                 log.warning("gateway stop failed: %s", exc)
 
     def remove(self) -> None:
-        """Remove the server, the per-run images, the gateway and the home volume, in the order the
+        """Remove the server, the per-run images, the gateway and the volumes, in the order the
         engine allows (an image in use, or a parent with children, is refused)."""
         if self.server is not None:
             _remove(self.server)
@@ -496,6 +527,9 @@ class DockerSandbox:
         if self.home_volume is not None:
             _remove_volume(self.client, self.home_volume)
             self.home_volume = None
+        if self.gate_volume is not None:
+            _remove_volume(self.client, self.gate_volume)
+            self.gate_volume = None
 
     def _copy_home(self) -> CopyOutcome | None:
         """The home as the server left it, into ``home_out``, within the home's own size."""

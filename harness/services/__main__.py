@@ -5,6 +5,8 @@ Reads ``DIR/ca.pem``, ``DIR/ca.key`` and optional ``DIR/config.json``
 starts every fake, writes ``DIR/ready`` once all IPv4 listeners are bound and
 appends events to ``DIR/gateway.jsonl``. Listeners on ``::1`` serve what
 ip6tables redirects; they are skipped only where the namespace has no IPv6.
+With ``--gate GATE``, ``GATE/ready`` is written too: the server container's PID 1
+waits for it on a volume the two containers share.
 SIGTERM or SIGINT stops the fakes, then flushes and closes the log.
 """
 
@@ -48,9 +50,13 @@ def _bindable(host: str) -> bool:
     return True
 
 
-async def serve(data: Path, host: str, extra_hosts: Sequence[str], stopping: asyncio.Event) -> None:
+async def serve(
+    data: Path, host: str, extra_hosts: Sequence[str], stopping: asyncio.Event, gate: Path | None = None
+) -> None:
     """Run the fakes until ``stopping`` is set; everything started is stopped on every path."""
-    (data / "ready").unlink(missing_ok=True)
+    readiness = [data / "ready", *([gate / "ready"] if gate is not None else [])]
+    for ready in readiness:
+        ready.unlink(missing_ok=True)
     authority = CertAuthority.from_files(data / "ca.pem", data / "ca.key")
     tokens = _tokens(data / "config.json")
     names = NameTable()
@@ -72,18 +78,19 @@ async def serve(data: Path, host: str, extra_hosts: Sequence[str], stopping: asy
                     log.warning("no %s listener on %s: %s", type(service).__name__, extra, exc)
                     continue
                 stack.push_async_callback(service.stop)
-        (data / "ready").touch()
+        for ready in readiness:
+            ready.touch()
         log.info("ready; postmark tokens accepted: %s", len(tokens) or "any")
         await stopping.wait()
         log.info("stopping")
 
 
-async def _until_signalled(data: Path, host: str, extra_hosts: Sequence[str]) -> None:
+async def _until_signalled(data: Path, host: str, extra_hosts: Sequence[str], gate: Path | None) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    await serve(data, host, extra_hosts, stopping)
+    await serve(data, host, extra_hosts, stopping, gate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,11 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--ipv6-host", action="append", default=None, help="extra best-effort hosts (default ::1)"
     )
+    parser.add_argument("--gate", type=Path, help="a directory to write ready in as well")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(_until_signalled(args.data, args.host, ["::1"] if args.ipv6_host is None else args.ipv6_host))
+    extra = ["::1"] if args.ipv6_host is None else args.ipv6_host
+    asyncio.run(_until_signalled(args.data, args.host, extra, args.gate))
     return 0
 
 

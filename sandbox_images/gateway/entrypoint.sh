@@ -10,7 +10,8 @@
 #    CAPTURE_BUDGET bytes (what was cut is counted in /data/capture.json).
 # 4. Run the fakes (python3 -m harness.services): they read /data/ca.pem,
 #    /data/ca.key and optional /data/config.json, write /data/ready once
-#    listening and events to /data/gateway.jsonl.
+#    listening (and GATE/ready when GATE is mounted: the server container's
+#    PID 1 waits for it) and events to /data/gateway.jsonl.
 # Ports must match PORTS in harness/services/__init__.py.
 # On SIGTERM/SIGINT: stop the fakes first, then tcpdump (SIGINT, so the pcap
 # is complete), and exit with the fakes' status.
@@ -22,6 +23,7 @@ SMTP_PORTS=25,587,2525
 TCP_PORT=15001 SMTP_PORT=15025 DNS_PORT=15053 UDP_PORT=15054
 CAPTURE_BUDGET=${CAPTURE_BUDGET:-$((64 << 20))}
 PCAP_PIPE=/run/capture.pipe TCPDUMP_LOG=/run/tcpdump.log
+GATE=/srv/gate
 
 say() { echo "entrypoint: $*" >&2; }
 
@@ -143,7 +145,9 @@ route_and_redirect
 route_and_redirect_v6 || { say "IPv6 could not be set up in this namespace"; exit 1; }
 start_capture
 
-/opt/venv/bin/python3 -m harness.services --data "$DATA" &
+gate=()
+[ -d "$GATE" ] && gate=(--gate "$GATE")
+/opt/venv/bin/python3 -m harness.services --data "$DATA" "${gate[@]}" &
 services_pid=$!
 trap 'kill -TERM "$services_pid" 2>/dev/null || true' TERM INT
 

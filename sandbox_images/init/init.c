@@ -6,6 +6,9 @@
  * SETUID, SETGID, SETPCAP, CHOWN, KILL); the server never holds any of them. Before the first
  * start:
  *
+ *   0. With INIT_GATE (a directory the engine mounted), wait until a file named "ready" appears
+ *      in it, then unmount it: the container may start while its network is still being set
+ *      up, and the server runs only once that is done (nothing of the gate is left to see).
  *   1. A new root on tmpfs: every top-level directory of the image is bind-mounted into it
  *      (read-only when the image root was), /etc is copied so that hostname, hosts,
  *      resolv.conf, machine-id and the user's passwd entry are plain files, the home mount
@@ -43,6 +46,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -267,6 +271,19 @@ static void new_root(void) {
     setenv("PWD", cwd, 1);
 }
 
+static void wait_gate(void) {
+    const char *gate = getenv("INIT_GATE");
+    if (!gate || !*gate) return;
+    char ready[4096];
+    snprintf(ready, sizeof ready, "%s/ready", gate);
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    while (access(ready, F_OK) < 0) {
+        if (errno != ENOENT) die("gate %s", gate);
+        nanosleep(&pause, NULL); /* unbounded here: whoever started the container bounds the wait */
+    }
+    if (umount2(gate, MNT_DETACH) < 0) die("unmount %s", gate);
+}
+
 static void time_namespace(void) {
     const char *uptime = getenv("INIT_UPTIME");
     if (!uptime || !*uptime) return;
@@ -364,6 +381,7 @@ int main(int argc, char **argv) {
     }
     char **command = split_argv(strdup(joined));
     if (getuid() == 0) {
+        wait_gate();
         new_root();
         const char *host = conf("INIT_HOSTNAME", NULL);
         if (host && sethostname(host, strlen(host)) < 0) die("sethostname");
