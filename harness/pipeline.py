@@ -15,7 +15,7 @@ the kernel to detach its probes (see harness.sandbox.tracing).
 Start-up overlaps too: the per-run image is committed while the gateway comes up,
 the server container starts while the gateway's services do (its PID 1 holds the
 server back until they are ready), the driver (the MCP SDK) loads while the sandbox
-starts, and what detection and the report load runs while the server does.
+starts, and what detection and the report load runs while the server lingers.
 """
 
 from __future__ import annotations
@@ -238,10 +238,18 @@ async def _drive(
     canaries: CanaryFactory,
     credentials: tuple[Credential, ...],
     host_events: list[Event],
+    later: _LaterStages,
 ) -> DriveOutcome:
-    """Drive the server in a started sandbox (both passes); what its watcher saw joins ``host_events``."""
+    """Drive the server in a started sandbox (both passes); what its watcher saw joins ``host_events``.
+    The later stages load once the server is only watched (its linger)."""
     from harness.driver.session import Driver  # the MCP SDK: loaded while the sandbox started
     from harness.driver.stdio import StdoutLedger
+
+    def observe(event: Event) -> None:
+        if isinstance(event, PhaseStarted) and event.phase == "linger":
+            later.start()
+        if options.observe is not None:
+            options.observe(event)
 
     data = run_dir / "gateway"
     watcher = sandbox.watch_server()
@@ -253,7 +261,7 @@ async def _drive(
         canaries,
         options.drive,
         sandbox.server_exit_code,
-        options.observe,
+        observe,
         stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
         stdout=stdout if stdio else None,
         restart=sandbox.restart_server if stdio and sandbox.relaunchable else None,
@@ -261,6 +269,7 @@ async def _drive(
     )
     try:
         outcome = await driver.run()
+        await anyio.to_thread.run_sync(later.join)  # a drive that ended before its linger starts them here
         from harness.detect.opaque import replay_candidates  # the scanner: loaded off start-up's path
 
         replays = replay_candidates(_interim_evidence(target, outcome, data, credentials))
@@ -355,8 +364,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     host_events: list[Event] = []
     record = prepared.record
     # from here on the harness mostly waits on the engine; importing sooner slows the calls before
-    loading = threading.Thread(target=_load_later_stages, name="load-later-stages", daemon=True)
-    loading.start()
+    threading.Thread(target=_load_driver, name="load-driver", daemon=True).start()
+    later = _LaterStages()
     if cluster is not None:
         run = ClusterRun(
             run_id, data, bait.home, gateway_image, prepared.image, prepared.command, env,
@@ -364,12 +373,14 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         )  # fmt: skip
         remote = await _in_cluster(cluster, api, client, prepared, run)
         try:
-            outcome = await _drive(target, remote, run_dir, options, canaries, credentials, host_events)
+            outcome = await _drive(
+                target, remote, run_dir, options, canaries, credentials, host_events, later
+            )
         except BaseException:
             remote.discard()
             raise
         await anyio.to_thread.run_sync(remote.close)  # a SandboxError when the run's data did not come back
-        await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
+        await anyio.to_thread.run_sync(later.join)  # from here on, one thread imports
         observed = _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
         return replace(observed, untraced="the server ran on a Kubernetes cluster")
     sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
@@ -395,7 +406,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         sandbox.create_server(image, prepared.command, env, prepared.working_dir)
         await anyio.to_thread.run_sync(tracer.bind, sandbox.server_pid)
         drive = functools.partial(
-            _drive, target, sandbox, run_dir, options, canaries, credentials, host_events
+            _drive, target, sandbox, run_dir, options, canaries, credentials, host_events, later
         )
         outcome = await _once_ready(sandbox, drive)
     finally:
@@ -408,7 +419,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
                 host_events += tracer.stop()
             finally:
                 removal = _removing(sandbox)
-    await anyio.to_thread.run_sync(loading.join)  # from here on, one thread imports
+    await anyio.to_thread.run_sync(later.join)  # from here on, one thread imports
     observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record, removal)
     return replace(observed, untraced=tracer.unavailable)
 
@@ -455,16 +466,36 @@ async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[Driv
     return outcome[0]
 
 
-def _load_later_stages() -> None:
-    """Load, in the order they are needed, the driver (the MCP SDK: most of a second) and what
-    reading the capture, detection and the report need (scapy, every detector, the Public Suffix
-    List, the HTML template: about half a second) while the sandbox starts and the server runs,
-    when the harness waits anyway; they are the same whenever they load, so this changes no
-    result. The driver's modules are imported where they are used too: a thread that gets there
-    first waits for this one to finish loading them."""
+def _load_driver() -> None:
+    """Load the driver (the MCP SDK: most of a second) while the sandbox starts, when the harness
+    waits on the engine anyway. Its modules are imported where they are used too: a thread that
+    gets there first waits for this one to finish loading them."""
     import harness.driver.session
     import harness.driver.transports  # noqa: F401
 
+
+class _LaterStages:
+    """What reading the capture, detection and the report need (scapy, every detector, the Public
+    Suffix List, the HTML template: most of a second of CPU), loaded on a thread once the server
+    is only watched (:meth:`start` at its linger), so that it takes no CPU from the start-ups of
+    the gateway and the server; they are the same whenever they load, so this changes no result."""
+
+    def __init__(self) -> None:
+        self._thread = threading.Thread(target=_load_later_stages, name="load-later-stages", daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread.ident is None:
+                self._thread.start()
+
+    def join(self) -> None:
+        """Wait until they are loaded (starting now if not yet begun)."""
+        self.start()
+        self._thread.join()
+
+
+def _load_later_stages() -> None:
     load_dissectors()
     default_detectors()  # and with them the scanner (numpy) that the ledger and replays use
     suffix_list()
