@@ -8,7 +8,8 @@ detection never depends on the capture alone for TCP and UDP (the fakes record t
 the capture's own evidence (true datagram destinations, ICMP and other protocols) is
 most often at the start of a run, before any flood.
 
-Run as ``python -m harness.services.pcap_budget OUT STATS LIMIT < pcap-stream``.
+Run as ``python harness/services/pcap_budget.py OUT STATS LIMIT < pcap-stream``: it imports
+nothing of the harness, so it starts without loading the services.
 """
 
 from __future__ import annotations
