@@ -349,12 +349,19 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     configured = {**planted.credentials, **shell.credentials}
     credentials = tuple(Credential(t, source, configured=True) for t, source in configured.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
-    client = docker_client()
-    options.tell("build")
-    gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
-    prepared = await anyio.to_thread.run_sync(prepare, client, target)
-    options.tell("sandbox")
-    data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
+    tracer = ProbeTracer()
+    if cluster is None:  # attaching takes bpftrace most of a second: it begins before the images' checks
+        tracer.start()
+    try:
+        client = docker_client()
+        options.tell("build")
+        gateway_image = await anyio.to_thread.run_sync(ensure_gateway, client)
+        prepared = await anyio.to_thread.run_sync(prepare, client, target)
+        options.tell("sandbox")
+        data, bundle = _prepare_gateway_dir(run_dir, planted.secrets)
+    except BaseException:
+        tracer.stop()  # a run that ends before its sandbox leaves no tracer behind
+        raise
     run_id = docker_name(run_dir.name)[:40] + "-" + secrets.token_hex(3)
     # an image we did not build has no PID 1 of ours to show the persona
     machine = persona if target.kind != "docker" else None
@@ -384,12 +391,11 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
         observed = _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
         return replace(observed, untraced="the server ran on a Kubernetes cluster")
     sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
-    tracer = ProbeTracer()
-    tracer.start()
     try:
         dotenv = bait.dotenv.read_bytes() if bait.dotenv is not None else None
-        image = await _start_sandbox(sandbox, gateway_image, bait, prepared.image, bundle, dotenv)
+        image = await _start_sandbox(sandbox, gateway_image, prepared.image, bundle, dotenv)
         if prepared.lifecycle_scripts:
+            await anyio.to_thread.run_sync(sandbox.plant_home, bait)
             await anyio.to_thread.run_sync(sandbox.wait_gateway)  # the scripts run with the fakes up
             host_events.append(PhaseStarted(ts=time.time(), phase="install"))
             options.tell("install")
@@ -403,8 +409,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             (run_dir / "install.log").write_text(ran.log, encoding="utf-8")
             record = {**(record or {}), "scripts_ran_in_sandbox": True, "scripts_exit_code": ran.exit_code}
             image = ran.image
-        sandbox.create_server(image, prepared.command, env, prepared.working_dir)
-        await anyio.to_thread.run_sync(tracer.bind, sandbox.server_pid)
+        server = functools.partial(sandbox.create_server, image, prepared.command, env, prepared.working_dir)
+        await _ready_to_start(sandbox, tracer, bait, server, planted_already=bool(prepared.lifecycle_scripts))
         drive = functools.partial(
             _drive, target, sandbox, run_dir, options, canaries, credentials, host_events, later
         )
@@ -425,23 +431,33 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
 
 
 async def _start_sandbox(
-    sandbox: DockerSandbox, gateway_image: str, bait: Bait, image: str, bundle: bytes, dotenv: bytes | None
+    sandbox: DockerSandbox, gateway_image: str, image: str, bundle: bytes, dotenv: bytes | None
 ) -> str:
-    """Launch the gateway and plant the home while the run's files are baked into the server's
-    image, and return that image; a failure of either is raised as itself. The gateway's services
-    may still be starting: :func:`_once_ready` drives the server once they are up."""
-
-    async def gateway() -> None:
-        await anyio.to_thread.run_sync(sandbox.launch_gateway, gateway_image)
-        await anyio.to_thread.run_sync(sandbox.plant_home, bait)
-
+    """Launch the gateway while the run's files are baked into the server's image, and return that
+    image; a failure of either is raised as itself. The gateway's services may still be starting:
+    :func:`_once_ready` drives the server once they are up."""
     try:
         async with anyio.create_task_group() as starting:
-            starting.start_soon(gateway)
+            starting.start_soon(anyio.to_thread.run_sync, sandbox.launch_gateway, gateway_image)
             baked = await anyio.to_thread.run_sync(sandbox.with_run_files, image, bundle, dotenv)
     except BaseExceptionGroup as group:
         raise group.exceptions[0] from None
     return baked
+
+
+async def _ready_to_start(
+    sandbox: DockerSandbox, tracer: ProbeTracer, bait: Bait, server: Callable[[], str], planted_already: bool
+) -> None:
+    """Plant the home while the server container is created (``server``) and the tracer finishes
+    attaching: the server may start once all three are done; a failure is raised as itself."""
+    try:
+        async with anyio.create_task_group() as preparing:
+            if not planted_already:
+                preparing.start_soon(anyio.to_thread.run_sync, sandbox.plant_home, bait)
+            preparing.start_soon(anyio.to_thread.run_sync, functools.partial(tracer.bind, sandbox.server_pid))
+            await anyio.to_thread.run_sync(server)
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from None
 
 
 async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[DriveOutcome]]) -> DriveOutcome:

@@ -10,12 +10,10 @@ import anyio
 import pytest
 
 from harness import pipeline
-from harness.canary import CanaryFactory
 from harness.driver.options import DriveOptions
 from harness.errors import SandboxError
 from harness.model import AuditResult
 from harness.pipeline import AuditOptions, _once_ready, _start_sandbox
-from harness.sandbox.bait import plant_bait
 from harness.sandbox.docker_sandbox import DockerSandbox, docker_client
 from harness.sandbox.images import BASE_IMAGE, LABEL, docker_name, ensure_base, list_images
 from harness.sandbox.install import prepare
@@ -87,7 +85,6 @@ def test_a_gateway_that_dies_at_start_up_is_a_sandbox_error_whether_or_not_the_s
     ensure_base(client)
     data = tmp_path / "data"
     data.mkdir()
-    bait = plant_bait(tmp_path, CanaryFactory(), app_has_dotenv=False)
     run_id = f"gwdies-{secrets.token_hex(4)}"
     persona = new_persona() if at_the_gate else None
     sandbox = DockerSandbox(client, run_id, data, tmp_path / "home-out", persona=persona)
@@ -100,7 +97,7 @@ def test_a_gateway_that_dies_at_start_up_is_a_sandbox_error_whether_or_not_the_s
 
     async def start() -> None:
         # the bare base image has no services: its shell ends at once, with no ready file
-        baked = await _start_sandbox(sandbox, BASE_IMAGE, bait, image, b"bundle", None)
+        baked = await _start_sandbox(sandbox, BASE_IMAGE, image, b"bundle", None)
         sandbox.create_server(baked, ["python3", "server.py"], {})
         assert sandbox.gated is at_the_gate
         await _once_ready(sandbox, drive)  # type: ignore[arg-type]
