@@ -53,7 +53,7 @@ from harness.sandbox.copyout import CopyBudget, CopyOutcome, extract_bounded
 from harness.sandbox.images import LABEL, LOGS, list_images
 from harness.sandbox.persona import SPEED, Persona
 from harness.sandbox.pipes import StdioProbe
-from harness.sandbox.processes import ProcessWatcher
+from harness.sandbox.processes import ProcessWatcher, host_processes
 from harness.sandbox.tarballs import owned_tar
 from harness.sandbox.waits import pending_within
 
@@ -417,9 +417,14 @@ class DockerSandbox:
         return int(state.get("Pid") or 0) or None
 
     def _processes(self) -> list[tuple[int, int]]:
-        """(host pid, parent pid) of every process in the server container; none when it is gone."""
+        """(host pid, parent pid) of every process in the server container; none when it is gone.
+        Read on the host where it can see them, else asked of the engine (``docker top``)."""
         if self.server is None:
             return []
+        main = self.server_pid()
+        seen = host_processes(main, str(self.server.id)) if main is not None else None
+        if seen is not None:
+            return seen
         try:
             top: dict[str, Any] = self.server.top(ps_args="-eo pid,ppid")
         except docker.errors.APIError:

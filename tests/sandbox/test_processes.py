@@ -24,6 +24,7 @@ from harness.sandbox.processes import (
     ProcessWatcher,
     ProcEvent,
     cgroup_procs_candidates,
+    host_processes,
     parse_proc_events,
     stat_ppid,
 )
@@ -279,3 +280,18 @@ def test_when_the_host_cannot_see_the_container_docker_top_is_polled(run_contain
     assert watcher.strategy == "docker-top"
     assert any(e.command == "sh -c : marker-top; sleep 1" for e in starts), starts
     assert usage.pids_peak and usage.pids_peak >= 2
+
+
+@pytest.mark.docker
+def test_the_hosts_view_of_a_containers_processes_names_each_with_its_parent(run_container) -> None:
+    container = run_container("sleep 600 & exec sleep 601")
+    main = container.attrs["State"]["Pid"]
+    deadline = time.monotonic() + 60
+    while (rows := host_processes(main, str(container.id))) is None or len(rows) < 2:
+        assert rows is not None, "this host cannot see the container's cgroup"
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.05)
+    assert main in {pid for pid, _ in rows} and len(rows) == 2
+    [child] = [pid for pid, ppid in rows if ppid == main]
+    assert Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", b"600"]
+    assert host_processes(os.getpid(), str(container.id)) is None  # not a process of that container
