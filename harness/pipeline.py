@@ -378,6 +378,7 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             run_id, data, bait.home, gateway_image, prepared.image, prepared.command, env,
             prepared.working_dir, persona.hostname, Limits().home_bytes, seed_files(data, bundle, bait),
         )  # fmt: skip
+        tracer.stop()  # never started on a cluster: it lets go of its log file
         remote = await _in_cluster(cluster, api, client, prepared, run)
         try:
             outcome = await _drive(

@@ -54,7 +54,8 @@ async def serve(
     data: Path, host: str, extra_hosts: Sequence[str], stopping: asyncio.Event, gate: Path | None = None
 ) -> None:
     """Run the fakes until ``stopping`` is set; everything started is stopped on every path."""
-    readiness = [data / "ready", *([gate / "ready"] if gate is not None else [])]
+    # the gate first: a gate that cannot be written ends the gateway before the harness sees it ready
+    readiness = [*([gate / "ready"] if gate is not None else []), data / "ready"]
     for ready in readiness:
         ready.unlink(missing_ok=True)
     authority = CertAuthority.from_files(data / "ca.pem", data / "ca.key")

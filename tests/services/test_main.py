@@ -67,6 +67,27 @@ async def test_the_gateway_writes_ready_then_logs_what_its_listeners_see(
     assert (data / "ready").exists() and task.exception() is None
 
 
+async def test_with_a_gate_ready_is_written_there_too(data: Path) -> None:
+    gate = data / "gate"
+    gate.mkdir()
+    stopping = asyncio.Event()
+    task = asyncio.create_task(serve(data, "127.0.0.3", [], stopping, gate))
+    await wait_until(lambda: (data / "ready").exists() or task.done())
+    assert (gate / "ready").exists()  # where the server's PID 1 waits
+    stopping.set()
+    await asyncio.wait_for(task, 10)
+    assert task.exception() is None
+
+
+async def test_a_gate_that_cannot_be_written_ends_the_fakes_before_the_harness_sees_them_ready(
+    data: Path,
+) -> None:
+    task = asyncio.create_task(serve(data, "127.0.0.3", [], asyncio.Event(), data / "no-such-dir"))
+    await wait_until(task.done)
+    assert isinstance(task.exception(), OSError)
+    assert not (data / "ready").exists()  # else the server would wait at its gate until a timeout
+
+
 def test_tokens_default_to_none_and_reject_a_malformed_config(tmp_path: Path) -> None:
     assert _tokens(tmp_path / "missing.json") == []
     (tmp_path / "config.json").write_text('{"postmark_tokens": "not-a-list"}')
