@@ -12,8 +12,10 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 import brotli
+import numpy as np
 
 MAX_LAYER = 16 << 20
 """Largest decompressed layer kept (decompression bombs stop here)."""
@@ -29,9 +31,10 @@ _ZIP_HEADER = struct.Struct("<4sHHHHHIIIHH")
 lengths of the name and extra field that follow it."""
 _MAX_ENTRIES = 256
 _PROBE = 64 << 10
-_JUMPS = 8
-"""Occurrences of a needle's rare byte :func:`find` checks before it hands over to ``bytes.find``."""
 """Output a probe of whether a stream may start somewhere decodes at most."""
+_JUMPS = 8
+"""Occurrences of a needle's rare byte :func:`occurrences` checks one by one before it hands over
+to numpy."""
 
 
 class Budget:
@@ -152,45 +155,64 @@ def could_start(head: bytes, *, whole: bool = False) -> bool:
     return not whole or decompressor.is_finished() or len(out) >= _PROBE
 
 
-def find(data: bytes, needle: bytes, start: int = 0, end: int | None = None, *, rare: int = 0) -> int:
-    """``data.find(needle, start, end)``, faster where the needle's byte at ``rare`` is rare (as in
-    text): CPython walks every byte for a needle longer than one, this jumps between occurrences
-    of that byte at memchr speed, and where they are not rare (binary bytes) hands over to it."""
+def occurrences(
+    data: bytes, needle: bytes, start: int = 0, end: int | None = None, *, rare: int = 0
+) -> Iterator[int]:
+    """Every start of ``needle`` in ``data[start:end]``, ascending. CPython's ``find`` walks every
+    byte for a needle longer than one, so this jumps between occurrences of the needle's byte at
+    ``rare`` at memchr speed (in text that byte is rare), and where it proves common (binary
+    bytes) finds all the remaining starts at once, in a few vector passes over the bytes."""
     stop = len(data) if end is None else min(end, len(data))
+    last = stop - len(needle)
     anchor = needle[rare : rare + 1]
     at = data.find(anchor, start + rare, stop)
     for _ in range(_JUMPS):
-        if at < 0:
-            return -1
-        if at - rare + len(needle) <= stop and data.startswith(needle, at - rare):
-            return at - rare
+        if at < 0 or at - rare > last:
+            return
+        if data.startswith(needle, at - rare):
+            yield at - rare
         at = data.find(anchor, at + 1, stop)
-    return data.find(needle, at - rare, stop) if at >= 0 else -1
+    if at >= 0:
+        yield from _every(np.frombuffer(data, dtype=np.uint8), needle, at - rare, last, rare)
+
+
+def _every(data: np.ndarray, needle: bytes, first: int, last: int, rare: int) -> list[int]:
+    """Starts of ``needle`` from ``first`` to ``last``: candidates by the byte at ``rare``, then
+    narrowed byte by byte."""
+    if last < first:
+        return []
+    starts = np.flatnonzero(data[first + rare : last + rare + 1] == needle[rare]) + first
+    for at, byte in enumerate(needle):
+        if at != rare:
+            starts = starts[data[starts + at] == byte]
+    found: list[int] = starts.tolist()
+    return found
 
 
 def body_start(data: bytes) -> int:
     """Where the body begins: after a header block (HTTP, MIME) near the start, else at 0."""
-    blank = find(data, b"\r\n\r\n", 0, _HEADERS_WITHIN)
+    blank = next(occurrences(data, b"\r\n\r\n", 0, _HEADERS_WITHIN), -1)
     return blank + 4 if blank >= 0 else 0
 
 
 def streams(
-    data: bytes, budget: Budget, headless: Callable[[memoryview], bool]
+    data: bytes, budget: Budget, headless: Callable[[memoryview], bool], *, body: int
 ) -> Iterator[tuple[str, bytes]]:
-    """Streams at the start of ``data``, after its header block (HTTP, MIME) and behind any gzip magic.
-    ``headless(view)`` says whether bytes without a magic number may be tried there."""
+    """Streams at the start of ``data``, at ``body`` (:func:`body_start`, which the caller may have
+    needed already) and behind any gzip magic. ``headless(view)`` says whether bytes without a
+    magic number may be tried there."""
     view = memoryview(data)
-    starts = sorted({0, body_start(data)})
+    starts = sorted({0, body})
     for start in starts:
         found = stream_at(view[start:], budget, headless=headless(view[start:]))
         if found:
             yield found
-    at = find(data, _GZIP, 1)
-    while at >= 0 and budget.left > 0:
+    for at in occurrences(data, _GZIP, 1):
+        if budget.left <= 0:
+            break
         found = stream_at(view[at:], budget, headless=False) if at not in starts else None
         if found:
             yield found
-        at = find(data, _GZIP, at + 1)
     yield from _zip_entries(data, view, budget)
 
 
@@ -198,9 +220,8 @@ def _zip_entries(data: bytes, view: memoryview, budget: Budget) -> Iterator[tupl
     """The deflated entries of a zip archive, read from their local headers (a capture may hold only
     the start of an archive, so the central directory at its end is not needed). Stored entries
     are already plain bytes in the layer."""
-    at = find(data, _ZIP, rare=2)
-    for _ in range(_MAX_ENTRIES):
-        if at < 0 or budget.left <= 0 or len(data) - at < _ZIP_HEADER.size:
+    for at in islice(occurrences(data, _ZIP, rare=2), _MAX_ENTRIES):
+        if budget.left <= 0 or len(data) - at < _ZIP_HEADER.size:
             return
         fields = _ZIP_HEADER.unpack_from(data, at)
         method, name_length, extra_length = fields[3], fields[9], fields[10]
@@ -208,4 +229,3 @@ def _zip_entries(data: bytes, view: memoryview, budget: Budget) -> Iterator[tupl
             out, _ = _inflate(view[at + _ZIP_HEADER.size + name_length + extra_length :], -15, budget)
             if out:
                 yield "zip", out
-        at = find(data, _ZIP, at + 4, rare=2)

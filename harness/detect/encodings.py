@@ -3,7 +3,9 @@ and the other 24), UTF-16, hex (plain, separated, ``0x`` arrays), decimal byte l
 base64, base85/Ascii85, percent, JSON, octal and HTML escapes, quoted-printable, one-byte XOR,
 gzip, zlib, raw deflate, brotli and zip entries, nested up to a few layers.
 
-Two passes per layer keep the cost linear in the captured bytes:
+Each layer's bytes are classified once (:mod:`harness.detect.layer`): the runs a rendering or an
+encoded run could sit in, whether it is text and where a hex dump could be are read from that,
+and two passes per layer keep the cost linear in the captured bytes:
 
 1. *Direct*: every token's plain, reversed, rotated, UTF-16, hex, base32 (five alignments) and
    base64/base64url (three alignments) renderings, looked for a whole layer at a time by their
@@ -18,7 +20,7 @@ Two passes per layer keep the cost linear in the captured bytes:
    can hold a token is decoded: a long run first as far as the text test reads (the rest only
    if that head is text or can start a compressed stream), an escape only in the stretches
    around its escapes. Patterns whose regex would walk every byte are first looked for at C
-   speed (a byte they cannot do without, a translated mask, a literal-led hint).
+   speed (a byte they cannot do without, the layer's classes, a literal-led hint).
 
 Every byte the peel decodes, and every byte a decompressor reads (:mod:`harness.detect.decompress`),
 is charged to one budget per scan (a few times the input plus one layer), so hostile input costs
@@ -39,7 +41,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from harness.detect.decompress import MAX_LAYER, Budget, body_start, could_start, find, stream_at, streams
+import numpy as np
+
+from harness.detect.decompress import MAX_LAYER, Budget, could_start, stream_at, streams
+from harness.detect.layer import (
+    B32_ALPHABET,
+    B64_ALPHABET,
+    BASE32,
+    BASE85,
+    BASE85_ONLY,
+    DIRECT,
+    HEX,
+    RUN,
+    SAMPLE,
+    TEXT_BYTES,
+    Layer,
+    where,
+)
 from harness.detect.prefix_index import PrefixIndex
 
 MAX_DEPTH = 4
@@ -48,28 +66,13 @@ _CONTEXT = 80
 _MIN_FORM = 12
 """No rendering of a whole token is shorter (a 12-character token, plain or reversed)."""
 _MIN_RUN = 16
-_SAMPLE = 4096
-"""Bytes of a layer read to tell whether it is text."""
 _MAX_RUNS = 1024
 """Encoded-looking runs decoded per layer; beyond this a layer is only scanned directly."""
 
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
-_B32_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz234567"
-
-
-def _mask(members: bytes) -> bytes:
-    """A ``bytes.translate`` table: members -> ``A``, everything else -> space."""
-    return bytes(65 if b in members else 32 for b in range(256))
-
-
-_DIRECT_MASK = _mask(_B64_ALPHABET + b"\0")
-"""Bytes any direct rendering can contain."""
 _DIRECT_TEXT = bytes(
-    (b | 0x20 if 65 <= b <= 90 else b) if m == 65 else 32 for b, m in enumerate(_DIRECT_MASK)
+    (b | 0x20 if 65 <= b <= 90 else b) if b in B64_ALPHABET + b"\0" else 32 for b in range(256)
 )
 """Lower-cases what a rendering can contain and blanks the rest, so no match spans a blank."""
-_RUN_MASK = _mask(_B64_ALPHABET + b"\\\r\n")
-"""Base64/base32/hex run bytes, line breaks (real or JSON-escaped) included."""
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
 _JSON_ESCAPE = re.compile(rb"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
@@ -81,10 +84,6 @@ _SEPARATED_HEX = re.compile(rb"[0-9a-fA-F]{2}(?:[:\- ,.][0-9a-fA-F]{2}){7,}")
 """``de:ad:be:ef`` (and ``-``, space, comma or dot between bytes), as hexdumps and MAC-style dumps write."""
 _SEPARATED_HEX_TAIL = re.compile(rb"[:\- ,.][0-9a-fA-F]{2}(?:[:\- ,.][0-9a-fA-F]{2}){6,}")
 """The same after its first byte: led by a separator, so the search skips long hex runs at C speed."""
-_HEX_PAIR_MASK = bytes(
-    104 if chr(b) in "0123456789abcdefABCDEF" else 115 if chr(b) in ":- ,." else 32 for b in range(256)
-)
-"""Hex digits -> ``h``, byte separators -> ``s``: four separated pairs are then one ``find`` away."""
 _PREFIXED_HEX = re.compile(rb"0[xX][0-9a-fA-F]{1,2}(?:\s*,\s*0[xX][0-9a-fA-F]{1,2}){7,}")
 """``0x71, 0x78, ...``: a C or JavaScript byte array."""
 _BYTE_LIST = re.compile(rb"\d{1,3}(?:\s*,\s*\d{1,3}){7,}")
@@ -93,14 +92,6 @@ _BYTE_LIST_HINT = re.compile(rb",\s*\d{1,3}\s*,\s*\d{1,3}\s*,")
 """Starts with a literal, so it is found at C speed; the full pattern runs only around where it is."""
 _OCTAL = re.compile(rb"\\([0-3][0-7]{2})")
 _ASCII85 = re.compile(rb"<~([!-uz\s]{10,}?)~>")
-_BASE85_ONLY = b"!#$%&()*;<>?@^`{|}~"
-_BASE85_MASK = _mask(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-=_" + _BASE85_ONLY)
-_BASE85_MARKS = bytes(79 if b in _BASE85_ONLY + b"=" else m for b, m in enumerate(_BASE85_MASK))
-"""The base85 mask with ``O`` for a character only base85 uses and for ``=``."""
-_FEW_MARKS = 64
-"""Below this many ``O``, base85 runs are found from them; above, from the whole mask."""
-"""RFC 1924 / git base85; runs that are all base64 alphabet are left to the base64 decoders."""
-_NOT_BASE85_ONLY = bytes(b for b in range(256) if b not in _BASE85_ONLY)
 _MIN_BASE85 = 15
 """A 12-character token is 15 base85 characters."""
 _PLAIN_BASE85 = 64
@@ -117,8 +108,7 @@ _XOR_TABLES = [bytes(b ^ key for b in range(256)) for key in range(256)]
 _WORD_BYTES = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "{}:,.\n\0'
 _WORDY = 0.8
 _BETTER = 0.1
-_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
-"""NUL counts as text so UTF-16 is peeled like ASCII."""
+_NOT_TEXT = bytes(0 if b in TEXT_BYTES else 1 for b in range(256))
 
 
 @dataclass(frozen=True)
@@ -212,29 +202,6 @@ def _automaton(tokens: Iterable[str]) -> _Automaton | None:
     return _Automaton(forms) if forms else None
 
 
-def _spans(mask: bytes, minimum: int) -> Iterator[tuple[int, int]]:
-    """Maximal runs of ``A`` at least ``minimum`` long in a translated mask; ``find`` keeps it C-speed."""
-    needle = b"A" * minimum
-    end = 0
-    while (start := mask.find(needle, end)) >= 0:
-        end = mask.find(b" ", start)
-        end = len(mask) if end < 0 else end
-        yield start, end
-
-
-def _marked(marks: bytes) -> Iterator[tuple[int, int]]:
-    """The base85 runs at least :data:`_MIN_BASE85` long that hold an ``O`` in the marks, found
-    from each ``O`` (where there are few: a text's braces), not by a crawl through its words."""
-    at = marks.find(b"O")
-    while at >= 0:
-        start = marks.rfind(b" ", 0, at) + 1
-        end = marks.find(b" ", at)
-        end = len(marks) if end < 0 else end
-        if end - start >= _MIN_BASE85:
-            yield start, end
-        at = marks.find(b"O", end)
-
-
 def _excerpt(data: bytes, start: int, end: int) -> str:
     window = data[max(start - _CONTEXT, 0) : end + _CONTEXT]
     return window.decode("ascii", "backslashreplace").replace("\r", "\\r").replace("\n", "\\n")
@@ -281,21 +248,22 @@ def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
         return True
     start, end = start + form.lead, end - form.trail  # the whole blocks: decoding starts at one
     if form.step == "base32":
-        decoded = _b32decode(_widen(data, start, end, form.block, _B32_ALPHABET))
+        decoded = _b32decode(_widen(data, start, end, form.block, B32_ALPHABET))
     else:
-        decoded = _b64decode(_widen(data, start, end, form.block, _B64_ALPHABET))
+        decoded = _b64decode(_widen(data, start, end, form.block, B64_ALPHABET))
     return decoded is not None and form.token.encode() in decoded.lower()
 
 
 def _printable(data: bytes | memoryview) -> bool:
     """Mostly text: worth peeling again. Random decodes of ordinary words are not."""
-    sample = bytes(data[:_SAMPLE])
-    return bool(sample) and len(sample.translate(None, _TEXT_BYTES)) <= 0.15 * len(sample)
+    sample = bytes(data[:SAMPLE])
+    unread = int(np.count_nonzero(np.frombuffer(sample.translate(_NOT_TEXT), dtype=np.uint8)))
+    return bool(sample) and unread <= 0.15 * len(sample)
 
 
 def _b64(run: bytes, offset: int) -> bytes | None:
     """The decoding of a base64 run from ``offset`` (its alignment is unknown: each is tried)."""
-    clean = run.translate(None, b"\r\n")
+    clean = run.replace(b"\r", b"").replace(b"\n", b"")
     if b"\\" in clean:  # inside a JSON string: escaped line breaks and slashes
         clean = clean.replace(b"\\r", b"").replace(b"\\n", b"").replace(b"\\/", b"/")
     return _b64decode(clean[offset:])
@@ -316,8 +284,8 @@ def _b32(run: bytes, offset: int) -> bytes | None:
 @dataclass(frozen=True)
 class _RunDecoder:
     name: str
-    alphabet: bytes | None
-    """Every byte of a run it decodes is one of these (None: any run)."""
+    alphabet: int
+    """The class bit (:mod:`harness.detect.layer`) every byte of a run it decodes has (0: any run)."""
     alignments: int
     decode: Callable[[bytes, int], bytes | None]
     head: int
@@ -325,9 +293,9 @@ class _RunDecoder:
 
 
 _RUN_DECODERS = (
-    _RunDecoder("base64", None, 4, _b64, 4 * (_SAMPLE // 3 + 2)),
-    _RunDecoder("hex", b"0123456789abcdefABCDEF", 2, _hex, 2 * _SAMPLE + 2),
-    _RunDecoder("base32", _B32_ALPHABET, 1, _b32, 8 * (_SAMPLE // 5 + 1)),
+    _RunDecoder("base64", 0, 4, _b64, 4 * (SAMPLE // 3 + 2)),
+    _RunDecoder("hex", HEX, 2, _hex, 2 * SAMPLE + 2),
+    _RunDecoder("base32", BASE32, 1, _b32, 8 * (SAMPLE // 5 + 1)),
 )
 
 
@@ -337,13 +305,13 @@ def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tup
     if _printable(decoded):
         return (name,), decoded
     found = None
-    if whole and could_start(decoded[:_SAMPLE], whole=len(decoded) <= _SAMPLE):
+    if whole and could_start(decoded[:SAMPLE], whole=len(decoded) <= SAMPLE):
         found = stream_at(memoryview(decoded), budget, headless=True)
     return ((name, found[0]), found[1]) if found else None
 
 
 def _runs(
-    data: bytes, spans: list[tuple[int, int]], budget: Budget
+    layer: Layer, spans: list[tuple[int, int]], budget: Budget
 ) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """Decodings of long base64-alphabet runs (hex and base32 are subsets: each is tried). A long
     run is first decoded only as far as :func:`_printable` reads; the rest only if that head is
@@ -352,9 +320,9 @@ def _runs(
     for count, (start, end) in enumerate(spans):
         if count >= _MAX_RUNS or budget.left <= 0:
             return
-        run = data[start:end]
+        run = layer.data[start:end]
         for decoder in _RUN_DECODERS:
-            if decoder.alphabet is not None and run[: decoder.head].translate(None, decoder.alphabet):
+            if decoder.alphabet and not layer.all(decoder.alphabet, start, min(start + decoder.head, end)):
                 continue  # (a run that is not hex or base32 past its head fails to decode whole)
             for offset in range(decoder.alignments):
                 if len(run) > decoder.head + offset:
@@ -433,12 +401,6 @@ def _ascii85(data: bytes) -> bytes:
     return _ASCII85.sub(unwrap, data)
 
 
-def _has_separated_hex(data: bytes) -> bool:
-    # three separated pairs are one find in a mask, from a separator (a long hex run would make a
-    # plain find crawl); the regex would walk every byte
-    return find(data.translate(_HEX_PAIR_MASK), b"hhshhshhs", rare=2) >= 0
-
-
 @dataclass(frozen=True)
 class _Escape:
     """A textual escape: where it can be, and how to undo it."""
@@ -449,8 +411,8 @@ class _Escape:
     pattern: re.Pattern[bytes]
     """One escape, or one escaped stretch, or a piece of one (decoding reaches :data:`_NEAR` past it)."""
     decode: Callable[[bytes], bytes]
-    hint: Callable[[bytes], bool] | None = None
-    """A C-speed test that must pass before ``pattern`` walks the layer."""
+    hint: Callable[[Layer], bool] | None = None
+    """A vector test that must pass before ``pattern`` walks the layer."""
 
 
 _ESCAPES = (
@@ -458,7 +420,7 @@ _ESCAPES = (
     _Escape("json-escape", (b"\\",), _JSON_ESCAPE, _json),
     _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
     _Escape("html-entities", (b"&",), _ENTITY, _entities),
-    _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX_TAIL, _separated_hex, _has_separated_hex),
+    _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX_TAIL, _separated_hex, Layer.has_hex_pairs),
     _Escape("hex", (b"x", b"X"), _PREFIXED_HEX, _prefixed_hex),
     _Escape("byte-list", (b",",), _BYTE_LIST_HINT, _byte_list),
     _Escape("octal-escape", (b"\\",), _OCTAL, _octal),
@@ -467,13 +429,14 @@ _ESCAPES = (
 """Textual escapes; in binary data they only match by chance, so only text layers are unescaped."""
 
 
-def _unescaped(data: bytes, escape: _Escape) -> bytes | None:
+def _unescaped(layer: Layer, escape: _Escape) -> bytes | None:
     """``data`` with ``escape`` undone where it occurs: the stretches around its escapes (with
     :data:`_NEAR` bytes either side, for a rendering half escaped), decoded and joined by a byte no
     decoder reads; the whole layer where escapes are dense. None when it has none."""
+    data = layer.data
     if not any(mark in data for mark in escape.marks):
         return None
-    if escape.hint is not None and not escape.hint(data):
+    if escape.hint is not None and not escape.hint(layer):
         return None
     stretches: list[list[int]] = []
     for count, match in enumerate(escape.pattern.finditer(data)):
@@ -491,26 +454,31 @@ def _unescaped(data: bytes, escape: _Escape) -> bytes | None:
     return _APART.join(escape.decode(data[start:end]) for start, end in stretches)
 
 
-def _regions(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+def _regions(layer: Layer, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """Candidate decodings of one layer: (decoding steps, decoded bytes), each charged to the budget."""
-    for kind, decoded in streams(data, budget, lambda view: not _printable(view)):
+    for kind, decoded in streams(layer.data, budget, _headless, body=layer.body_start):
         yield (kind,), decoded
-    runs = list(_spans(data.translate(_RUN_MASK), _MIN_BASE85))
-    yield from _runs(data, runs, budget)
-    yield from _xored(data, budget)
-    if not _printable(data):
+    runs = layer.runs(RUN, _MIN_BASE85)
+    yield from _runs(layer, runs, budget)
+    yield from _xored(layer, budget)
+    if not layer.printable:
         return
     for escape in _ESCAPES:
         if budget.left <= 0:
             return
-        unescaped = _unescaped(data, escape)
+        unescaped = _unescaped(layer, escape)
         if unescaped is not None:
             budget.spend(len(unescaped))
             yield (escape.name,), unescaped
-    yield from _base85(data, runs, budget)
+    yield from _base85(layer, runs, budget)
 
 
-def _xored(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
+def _headless(view: memoryview) -> bool:
+    """Binary bytes without a magic number may still start a raw deflate or brotli stream."""
+    return not _printable(view)
+
+
+def _xored(layer: Layer, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """A binary body that is text under a one-byte XOR key, the oldest trick in malware.
 
     The key falls out of the body's most frequent bytes, which in text stand for a space, a
@@ -518,18 +486,17 @@ def _xored(data: bytes, budget: Budget) -> Iterator[tuple[tuple[str, ...], bytes
     taken if the sample then reads as words (many keys keep text printable, so printable is not
     enough). Compressed or random bytes cost a count of 1 KiB.
     """
-    body = data[body_start(data) :]
-    sample = body[:1024]
+    sample = layer.data[layer.body_start : layer.body_start + 1024]
     before = _wordy(sample)
     if len(sample) < _MIN_FORM or before > 1 - _BETTER:
         return  # already reads as text: no key could make it read clearly better
-    top = Counter(sample).most_common(2)
-    if top[0][1] < len(sample) // 20:
+    if np.bincount(np.frombuffer(sample, dtype=np.uint8)).max() < len(sample) // 20:
         return  # flat, like compressed or random bytes: text has a byte (its space) far above the rest
+    top = Counter(sample).most_common(2)
     keys = {common ^ plain for common, _ in top for plain in _XOR_PLAINS} - {0}
     score, key = max(((_wordy(sample.translate(_XOR_TABLES[k])), k) for k in keys), default=(0.0, 0))
     if score >= max(_WORDY, before + _BETTER):  # the key that reads best, if it reads as text at all
-        decoded = body.translate(_XOR_TABLES[key])
+        decoded = layer.data[layer.body_start :].translate(_XOR_TABLES[key])
         budget.spend(len(decoded))
         yield (f"xor-{key:#04x}",), decoded
 
@@ -540,7 +507,7 @@ def _wordy(sample: bytes) -> float:
 
 
 def _base85(
-    data: bytes, runs: list[tuple[int, int]], budget: Budget
+    layer: Layer, runs: list[tuple[int, int]], budget: Budget
 ) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """Base85 runs (RFC 1924 and Ascii85 alphabets), each decoded whole: a run is one string value.
 
@@ -549,17 +516,16 @@ def _base85(
     padding has it too); the last is one of the base64-alphabet ``runs`` found already, tried when
     short (a long base85 text without either is a one in a million chance, and a long run of
     base64 is left to the base64 decoders)."""
+    data = layer.data
     spans = [(start, end) for start, end in runs if end - start < _PLAIN_BASE85]
-    marks = data.translate(_BASE85_MARKS)
-    marked = marks.count(b"O")
-    if marked:
-        candidates = (
-            _marked(marks) if marked < _FEW_MARKS else _spans(data.translate(_BASE85_MASK), _MIN_BASE85)
-        )
+    only = where(layer.classes, BASE85_ONLY)
+    if len(only) or b"=" in data:
+        candidates = layer.runs(BASE85, _MIN_BASE85)
+        firsts = np.searchsorted(only, [start for start, _ in candidates]).tolist()
         spans += [
             (start, end)
-            for start, end in candidates
-            if data[start:end].translate(None, _NOT_BASE85_ONLY)
+            for (start, end), first in zip(candidates, firsts, strict=True)
+            if (first < len(only) and only[first] < end)
             or (end - start < _PLAIN_BASE85 and b"=" in data[start:end])
         ]
     for count, (start, end) in enumerate(spans):
@@ -610,29 +576,32 @@ class CanaryMatcher:
         hits: dict[tuple[str, tuple[str, ...]], Hit],
         budget: Budget,
     ) -> None:
-        self._direct(data, chain, hits)
+        layer = Layer(data)
+        self._direct(layer, chain, hits)
         if depth <= 0:
             return
-        for steps, decoded in _regions(data, budget):
+        for steps, decoded in _regions(layer, budget):
             if len(decoded) >= _MIN_FORM and len(steps) <= depth and decoded != data:
                 self._scan_layer(decoded[:MAX_LAYER], (*chain, *steps), depth - len(steps), hits, budget)
 
     def _direct(
-        self, data: bytes, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
+        self, layer: Layer, chain: tuple[str, ...], hits: dict[tuple[str, tuple[str, ...]], Hit]
     ) -> None:
         """One pass over the layer, lower-cased with every byte no rendering uses blanked; where it
         starts with many blanks (binary bytes, words), only over the runs long enough to hold a
         rendering, joined by blanks."""
         assert self._automaton is not None
-        text, shift = data.translate(_DIRECT_TEXT), [(0, 0)]
-        if text.count(b" ", 0, _SAMPLE) > _SAMPLE // 16:
-            spans = list(_spans(data.translate(_DIRECT_MASK), _MIN_FORM))
+        data, shift = layer.data, [(0, 0)]
+        sample = min(len(data), SAMPLE)
+        if sample - layer.count(DIRECT, 0, sample) > SAMPLE // 16:
             shift, pieces, at = [], [], 0
-            for start, end in spans:
+            for start, end in layer.runs(DIRECT, _MIN_FORM):
                 shift.append((at, start))
-                pieces.append(text[start:end])
+                pieces.append(data[start:end])
                 at += end - start + 1
-            text = b" ".join(pieces) if shift else b""
+            text = b" ".join(pieces).translate(_DIRECT_TEXT)
+        else:
+            text = data.translate(_DIRECT_TEXT)
         for index, at, end in self._automaton.matches(text):
             base, origin = shift[bisect.bisect_right(shift, (at, len(data))) - 1]
             at, end = at - base + origin, end - base + origin

@@ -1,10 +1,19 @@
 import gzip
 import os
+import random
 import zlib
 
 import brotli
 
-from harness.detect.decompress import MAX_LAYER, Budget, could_start, find, stream_at, streams
+from harness.detect.decompress import (
+    MAX_LAYER,
+    Budget,
+    body_start,
+    could_start,
+    occurrences,
+    stream_at,
+    streams,
+)
 from tests import factories as f
 
 TEXT = b"the canary went out compressed " * 20
@@ -54,19 +63,24 @@ def test_an_exhausted_budget_stops_decompression():
 def test_bodies_after_a_header_block_and_gzip_members_inside_data_are_found():
     body = b"POST / HTTP/1.1\r\nContent-Encoding: br\r\n\r\n" + brotli.compress(TEXT)
     inside = b"junk" + gzip.compress(b"inner " * 10) + b"more junk"
-    assert list(streams(body, Budget(1 << 30), lambda view: True)) == [("brotli", TEXT)]
-    assert list(streams(inside, Budget(1 << 30), lambda view: False)) == [("gzip", b"inner " * 10)]
+    found = streams(body, Budget(1 << 30), lambda view: True, body=body_start(body))
+    assert list(found) == [("brotli", TEXT)]
+    found = streams(inside, Budget(1 << 30), lambda view: False, body=body_start(inside))
+    assert list(found) == [("gzip", b"inner " * 10)]
 
 
-def test_find_jumps_between_rare_bytes_and_agrees_with_bytes_find():
-    data = b"PK\x01\x02 PK\x03 PK\x03\x04 tail\r\n\r\nbody \x1f\x8b\x08"
-    for needle, rare in ((b"PK\x03\x04", 2), (b"\r\n\r\n", 0), (b"\x1f\x8b\x08", 0), (b"absent", 0)):
-        for start in range(0, len(data), 3):
-            for end in (None, len(data) - 1, 12):
-                assert find(data, needle, start, end, rare=rare) == data.find(needle, start, end), (
-                    needle,
-                    start,
-                )
+def test_occurrences_agree_with_bytes_find_whether_they_jump_or_hand_over_to_numpy():
+    text = b"PK\x01\x02 PK\x03 PK\x03\x04 tail\r\n\r\nbody \x1f\x8b\x08 PK\x03\x04\x1f\x8b\x08"
+    binary = bytes(random.Random(5).choices(b"PK\x03\x04\r\n\x1f\x8b\x08", k=3000))
+    for data in (text, binary, b"\x1f\x8b\x08" * 50):
+        for needle, rare in ((b"PK\x03\x04", 2), (b"\r\n\r\n", 0), (b"\x1f\x8b\x08", 0), (b"absent", 0)):
+            for start in range(0, len(data), 7):
+                for end in (None, len(data) - 1, 12, start + 5):
+                    expected, at = [], data.find(needle, start, end)
+                    while at >= 0:
+                        expected.append(at)
+                        at = data.find(needle, at + 1, end)
+                    assert list(occurrences(data, needle, start, end, rare=rare)) == expected, (needle, start)
 
 
 def test_could_start_asks_a_whole_short_layer_to_end_where_a_headless_stream_ends():
