@@ -49,7 +49,10 @@ class _Bitmap:
     def holds(self, values: np.ndarray) -> np.ndarray:
         """A boolean array: which of ``values`` may be in the set."""
         slots = self._slots(values)
-        held: np.ndarray = (self._bytes[slots >> _THREE] & self._bits(slots)).astype(np.bool_)
+        # signed offsets: numpy converts unsigned 64-bit ones element by element before it gathers
+        held: np.ndarray = (self._bytes.take((slots >> _THREE).view(np.int64)) & self._bits(slots)).astype(
+            np.bool_
+        )
         return held
 
 
@@ -88,9 +91,12 @@ class PrefixIndex:
         at = np.flatnonzero(first_map.holds(windows))
         at = at[second_map.holds(windows[at])]
         found = windows[at]
-        first = np.searchsorted(self._sorted, found, side="left").tolist()
-        last = np.searchsorted(self._sorted, found, side="right").tolist()
-        for window, low, high in zip(at.tolist(), first, last, strict=True):
+        first = np.searchsorted(self._sorted, found, side="left")
+        last = np.searchsorted(self._sorted, found, side="right")
+        known = last > first  # the bitmaps' false positives end here, before any Python loop
+        for window, low, high in zip(
+            at[known].tolist(), first[known].tolist(), last[known].tolist(), strict=True
+        ):
             for entry in self._entries[low:high].tolist():
                 index = self._long[entry // STRIDE]
                 start = window * STRIDE - entry % STRIDE
