@@ -109,6 +109,8 @@ _WORD_BYTES = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "
 _WORDY = 0.8
 _BETTER = 0.1
 _NOT_TEXT = bytes(0 if b in TEXT_BYTES else 1 for b in range(256))
+_NOT_TEXT_SHARE = 0.15
+"""Of the bytes :func:`_printable` reads, the share that may be other than text."""
 
 
 @dataclass(frozen=True)
@@ -257,8 +259,11 @@ def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
 def _printable(data: bytes | memoryview) -> bool:
     """Mostly text: worth peeling again. Random decodes of ordinary words are not."""
     sample = bytes(data[:SAMPLE])
-    unread = int(np.count_nonzero(np.frombuffer(sample.translate(_NOT_TEXT), dtype=np.uint8)))
-    return bool(sample) and unread <= 0.15 * len(sample)
+    return bool(sample) and _not_text(sample) <= _NOT_TEXT_SHARE * len(sample)
+
+
+def _not_text(sample: bytes) -> int:
+    return int(np.count_nonzero(np.frombuffer(sample.translate(_NOT_TEXT), dtype=np.uint8)))
 
 
 def _b64(run: bytes, offset: int) -> bytes | None:
@@ -290,13 +295,26 @@ class _RunDecoder:
     decode: Callable[[bytes, int], bytes | None]
     head: int
     """Characters that decode to at least what :func:`_printable` reads."""
+    glimpse: int
+    """Characters that decode to at least half of that."""
 
 
 _RUN_DECODERS = (
-    _RunDecoder("base64", 0, 4, _b64, 4 * (SAMPLE // 3 + 2)),
-    _RunDecoder("hex", HEX, 2, _hex, 2 * SAMPLE + 2),
-    _RunDecoder("base32", BASE32, 1, _b32, 8 * (SAMPLE // 5 + 1)),
+    _RunDecoder("base64", 0, 4, _b64, 4 * (SAMPLE // 3 + 2), 4 * (SAMPLE // 6 + 2)),
+    _RunDecoder("hex", HEX, 2, _hex, 2 * SAMPLE + 2, SAMPLE + 2),
+    _RunDecoder("base32", BASE32, 1, _b32, 8 * (SAMPLE // 5 + 1), 8 * (SAMPLE // 10 + 1)),
 )
+
+
+def _hopeless(glimpse: bytes | None, whole: bool, budget: Budget) -> bool:
+    """Whether a long run's head can be neither text nor (``whole``: read from the run's first
+    byte) the start of a compressed stream, told from its first bytes alone: more of them are not
+    text than :func:`_printable` allows in all it reads. A run of random bytes ends here, at half
+    the decoding; any other is decoded as far as the text test reads, as before."""
+    if glimpse is None:
+        return False
+    budget.spend(len(glimpse))
+    return _not_text(glimpse[:SAMPLE]) > _NOT_TEXT_SHARE * SAMPLE and not (whole and could_start(glimpse))
 
 
 def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tuple[str, ...], bytes] | None:
@@ -326,6 +344,10 @@ def _runs(
                 continue  # (a run that is not hex or base32 past its head fails to decode whole)
             for offset in range(decoder.alignments):
                 if len(run) > decoder.head + offset:
+                    if _hopeless(
+                        decoder.decode(run[: decoder.glimpse + offset], offset), offset == 0, budget
+                    ):
+                        continue
                     head = decoder.decode(run[: decoder.head + offset], offset)
                     budget.spend(len(head or b""))
                     if head is None or not (_printable(head) or (offset == 0 and could_start(head))):
