@@ -32,6 +32,8 @@ lengths of the name and extra field that follow it."""
 _MAX_ENTRIES = 256
 _PROBE = 64 << 10
 """Output a probe of whether a stream may start somewhere decodes at most."""
+_BLOCK_TYPE = 0b110
+"""The bits of a deflate block's type in its first byte; both set is a type that does not exist."""
 _JUMPS = 8
 """Occurrences of a needle's rare byte :func:`occurrences` checks one by one before it hands over
 to numpy."""
@@ -140,13 +142,18 @@ def could_start(head: bytes, *, whole: bool = False) -> bool:
         len(head) >= 2 and head[0] == 0x78 and int.from_bytes(head[:2], "big") % 31 == 0
     ):
         return True
-    inflater = zlib.decompressobj(-15)
-    try:
-        inflater.decompress(head, _PROBE)
-        if not whole or inflater.unconsumed_tail or (inflater.eof and len(inflater.unused_data) <= _SLACK):
-            return True
-    except zlib.error:
-        pass
+    if not head or head[0] & _BLOCK_TYPE != _BLOCK_TYPE:  # the one block type zlib rejects at once
+        inflater = zlib.decompressobj(-15)
+        try:
+            inflater.decompress(head, _PROBE)
+            if (
+                not whole
+                or inflater.unconsumed_tail
+                or (inflater.eof and len(inflater.unused_data) <= _SLACK)
+            ):
+                return True
+        except zlib.error:
+            pass
     decompressor = brotli.Decompressor()
     try:
         out = decompressor.process(head, output_buffer_limit=_PROBE)

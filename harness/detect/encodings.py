@@ -43,6 +43,7 @@ from urllib.parse import unquote_to_bytes
 
 import numpy as np
 
+from harness.detect.base85 import a85decode_many, b85decode_many
 from harness.detect.decompress import MAX_LAYER, Budget, could_start, stream_at, streams
 from harness.detect.layer import (
     B32_ALPHABET,
@@ -109,6 +110,7 @@ _WORD_BYTES = b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "
 _WORDY = 0.8
 _BETTER = 0.1
 _NOT_TEXT = bytes(0 if b in TEXT_BYTES else 1 for b in range(256))
+_FEW_BYTES = 512
 _NOT_TEXT_SHARE = 0.15
 """Of the bytes :func:`_printable` reads, the share that may be other than text."""
 
@@ -263,7 +265,10 @@ def _printable(data: bytes | memoryview) -> bool:
 
 
 def _not_text(sample: bytes) -> int:
-    return int(np.count_nonzero(np.frombuffer(sample.translate(_NOT_TEXT), dtype=np.uint8)))
+    marked = sample.translate(_NOT_TEXT)
+    if len(marked) < _FEW_BYTES:  # numpy's call costs more than counting a few bytes one by one
+        return marked.count(1)
+    return int(np.count_nonzero(np.frombuffer(marked, dtype=np.uint8)))
 
 
 def _b64(run: bytes, offset: int) -> bytes | None:
@@ -550,18 +555,15 @@ def _base85(
             if (first < len(only) and only[first] < end)
             or (end - start < _PLAIN_BASE85 and b"=" in data[start:end])
         ]
-    for count, (start, end) in enumerate(spans):
-        if count >= _MAX_RUNS or budget.left <= 0:
+    texts = [data[start:end] for start, end in spans[:_MAX_RUNS]]
+    for decodings in zip(b85decode_many(texts), a85decode_many(texts), strict=True):
+        if budget.left <= 0:
             return
-        run = data[start:end]
-        for name, decode in (("base85", base64.b85decode), ("ascii85", base64.a85decode)):
-            try:
-                decoded = decode(run)
-            except ValueError:
-                continue
-            budget.spend(len(decoded))
-            if found := _peeled(name, decoded, budget, True):
-                yield found
+        for name, decoded in zip(("base85", "ascii85"), decodings, strict=True):
+            if decoded is not None:
+                budget.spend(len(decoded))
+                if found := _peeled(name, decoded, budget, True):
+                    yield found
 
 
 @dataclass(frozen=True)
