@@ -42,22 +42,22 @@ def a85decode_many(runs: list[bytes]) -> list[bytes | None]:
     four zero bytes between groups, so the pieces between a run's ``z``s are decoded as runs of
     their own; a run with whitespace (which Ascii85 skips) goes to the standard library."""
     kinds = _A85_KINDS.take(np.frombuffer(b"".join(runs), dtype=np.uint8))
-    counts = [np.concatenate(([0], np.cumsum(kinds == kind))).tolist() for kind in (_Z, _SKIPPED, _FOREIGN)]
+    bounds = np.cumsum([0, *map(len, runs)])
+    zs, skipped, foreign = (
+        np.diff(np.concatenate(([0], np.cumsum(kinds == kind)))[bounds]).tolist()
+        for kind in (_Z, _SKIPPED, _FOREIGN)
+    )
     found: list[bytes | None] = [None] * len(runs)
     pieces: list[bytes] = []
     split: list[tuple[int, int, int]] = []  # (run, its first piece, its pieces)
-    start = 0
     for at, run in enumerate(runs):
-        end = start + len(run)
-        zs, skipped, foreign = (count[end] - count[start] for count in counts)
-        if skipped and not foreign:
+        if skipped[at] and not foreign[at]:
             found[at] = _a85decode(run)
-        elif not foreign:
-            parts = run.split(b"z") if zs else [run]
+        elif not foreign[at]:
+            parts = run.split(b"z") if zs[at] else [run]
             if not any(len(part) % _GROUP for part in parts[:-1]):  # else a z falls inside a group
                 split.append((at, len(pieces), len(parts)))
                 pieces += parts
-        start = end
     decoded = _decode_many(pieces, _A85_DIGITS, b"u")
     for at, first, count in split:
         words = decoded[first : first + count]

@@ -168,7 +168,8 @@ def occurrences(
     """Every start of ``needle`` in ``data[start:end]``, ascending. CPython's ``find`` walks every
     byte for a needle longer than one, so this jumps between occurrences of the needle's byte at
     ``rare`` at memchr speed (in text that byte is rare), and where it proves common (binary
-    bytes) finds all the remaining starts at once, in a few vector passes over the bytes."""
+    bytes) finds all the remaining starts at once, in a few vector passes over the bytes. The
+    needle has at least two bytes from ``rare`` on."""
     stop = len(data) if end is None else min(end, len(data))
     last = stop - len(needle)
     anchor = needle[rare : rare + 1]
@@ -184,16 +185,25 @@ def occurrences(
 
 
 def _every(data: np.ndarray, needle: bytes, first: int, last: int, rare: int) -> list[int]:
-    """Starts of ``needle`` from ``first`` to ``last``: candidates by the byte at ``rare``, then
-    narrowed byte by byte."""
+    """Starts of ``needle`` from ``first`` to ``last``: candidates by the two bytes from ``rare``,
+    read as 16-bit numbers at even and at odd offsets (a pair is rare even in binary bytes, where
+    a single byte is not), then narrowed byte by byte."""
     if last < first:
         return []
-    starts = np.flatnonzero(data[first + rare : last + rare + 1] == needle[rare]) + first
+    low, high = first + rare, last + rare
+    pair = int.from_bytes(needle[rare : rare + 2], "little")
+    found = []
+    for parity in (0, 1):
+        begin = low + (parity - low) % 2
+        pairs = (high - begin) // 2 + 1
+        if pairs > 0:
+            view = data[begin : begin + 2 * pairs].view("<u2")
+            found.append(np.flatnonzero(view == pair) * 2 + (begin - rare))
+    starts = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.intp)
     for at, byte in enumerate(needle):
-        if at != rare:
+        if not rare <= at < rare + 2:
             starts = starts[data[starts + at] == byte]
-    found: list[int] = starts.tolist()
-    return found
+    return list(starts.tolist())
 
 
 def body_start(data: bytes) -> int:

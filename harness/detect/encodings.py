@@ -428,6 +428,11 @@ def _ascii85(data: bytes) -> bytes:
     return _ASCII85.sub(unwrap, data)
 
 
+def _has_commas(layer: Layer) -> bool:
+    """A byte array lists its bytes between commas: base64 and hex text, full of x, have none."""
+    return b"," in layer.data
+
+
 @dataclass(frozen=True)
 class _Escape:
     """A textual escape: where it can be, and how to undo it."""
@@ -439,7 +444,7 @@ class _Escape:
     """One escape, or one escaped stretch, or a piece of one (decoding reaches :data:`_NEAR` past it)."""
     decode: Callable[[bytes], bytes]
     hint: Callable[[Layer], bool] | None = None
-    """A vector test that must pass before ``pattern`` walks the layer."""
+    """A cheaper test that must pass before ``pattern`` walks the layer."""
 
 
 _ESCAPES = (
@@ -448,7 +453,7 @@ _ESCAPES = (
     _Escape("quoted-printable", (b"=",), _QP, quopri.decodestring),
     _Escape("html-entities", (b"&",), _ENTITY, _entities),
     _Escape("hex", (b":", b"-", b" ", b",", b"."), _SEPARATED_HEX_TAIL, _separated_hex, Layer.has_hex_pairs),
-    _Escape("hex", (b"x", b"X"), _PREFIXED_HEX, _prefixed_hex),
+    _Escape("hex", (b"x", b"X"), _PREFIXED_HEX, _prefixed_hex, _has_commas),
     _Escape("byte-list", (b",",), _BYTE_LIST_HINT, _byte_list),
     _Escape("octal-escape", (b"\\",), _OCTAL, _octal),
     _Escape("ascii85", (b"~",), _ASCII85, _ascii85),
