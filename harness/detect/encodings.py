@@ -57,6 +57,7 @@ from harness.detect.layer import (
     SAMPLE,
     TEXT_BYTES,
     Layer,
+    inside,
     where,
 )
 from harness.detect.prefix_index import PrefixIndex
@@ -95,6 +96,7 @@ _OCTAL = re.compile(rb"\\([0-3][0-7]{2})")
 _ASCII85 = re.compile(rb"<~([!-uz\s]{10,}?)~>")
 _MIN_BASE85 = 15
 """A 12-character token is 15 base85 characters."""
+_EQUALS = ord("=")
 _PLAIN_BASE85 = 64
 """Base85 runs this long are tried only if they hold a character only base85 uses."""
 _NEAR = 128
@@ -552,14 +554,10 @@ def _base85(
     spans = [(start, end) for start, end in runs if end - start < _PLAIN_BASE85]
     only = where(layer.classes, BASE85_ONLY)
     if len(only) or b"=" in data:
-        candidates = layer.runs(BASE85, _MIN_BASE85)
-        firsts = np.searchsorted(only, [start for start, _ in candidates]).tolist()
-        spans += [
-            (start, end)
-            for (start, end), first in zip(candidates, firsts, strict=True)
-            if (first < len(only) and only[first] < end)
-            or (end - start < _PLAIN_BASE85 and b"=" in data[start:end])
-        ]
+        starts, ends = layer.edges(BASE85, _MIN_BASE85)
+        equals = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _EQUALS)
+        keep = inside(only, starts, ends) | ((ends - starts < _PLAIN_BASE85) & inside(equals, starts, ends))
+        spans += zip(starts[keep].tolist(), ends[keep].tolist(), strict=True)
     texts = [data[start:end] for start, end in spans[:_MAX_RUNS]]
     for decodings in zip(b85decode_many(texts), a85decode_many(texts), strict=True):
         if budget.left <= 0:

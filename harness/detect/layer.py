@@ -50,20 +50,35 @@ _MEMBERS = {
     SEPARATOR: b":- ,.",
 }
 _CLASSES = bytes(sum(bit for bit, members in _MEMBERS.items() if byte in members) for byte in range(256))
+_NONE = np.zeros(0, dtype=np.intp)
 _HEX_PAIR = np.uint8(HEX)
 _SEPARATOR_TO_HEX = np.uint8(SEPARATOR.bit_length() - HEX.bit_length())
 
 
-def spans(classes: np.ndarray, bit: int, minimum: int) -> list[tuple[int, int]]:
-    """Maximal runs of bytes with ``bit`` at least ``minimum`` long, from ``classes`` already ANDed
-    over windows of ``minimum`` bytes (:meth:`Layer.within`): a run of those windows is a run
-    of bytes ``minimum - 1`` longer."""
+def spans(classes: np.ndarray, bit: int, minimum: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the maximal runs of bytes with ``bit`` at least ``minimum`` long, from
+    ``classes`` already ANDed over windows of ``minimum`` bytes (:meth:`Layer.within`): a run of
+    those windows is a run of bytes ``minimum - 1`` longer."""
     members = (classes & np.uint8(bit)).astype(np.bool_)
     if not members.any():
-        return []
-    edges = (np.flatnonzero(members[1:] != members[:-1]) + 1).tolist()
-    edges = ([0] if members[0] else []) + edges + ([len(members)] if members[-1] else [])
-    return [(start, end + minimum - 1) for start, end in zip(edges[::2], edges[1::2], strict=True)]
+        return _NONE, _NONE
+    edges = np.flatnonzero(members[1:] != members[:-1]) + 1
+    if members[0]:
+        edges = np.concatenate(([0], edges))
+    if members[-1]:
+        edges = np.concatenate((edges, [len(members)]))
+    return edges[::2], edges[1::2] + (minimum - 1)
+
+
+def inside(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each span from ``starts`` to ``ends``, whether one of the sorted ``positions`` lies in it."""
+    if not len(positions):
+        return np.zeros(len(starts), dtype=np.bool_)
+    following = np.searchsorted(positions, starts)
+    held: np.ndarray = (following < len(positions)) & (
+        positions[np.minimum(following, len(positions) - 1)] < ends
+    )
+    return held
 
 
 def where(classes: np.ndarray, bit: int) -> np.ndarray:
@@ -92,6 +107,11 @@ class Layer:
 
     def runs(self, bit: int, minimum: int) -> list[tuple[int, int]]:
         """Maximal runs of bytes with ``bit`` at least ``minimum`` long, as (start, end)."""
+        starts, ends = self.edges(bit, minimum)
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    def edges(self, bit: int, minimum: int) -> tuple[np.ndarray, np.ndarray]:
+        """The same runs as arrays of starts and of ends, to be sifted before any Python loop."""
         return spans(self.within(minimum), bit, minimum)
 
     def count(self, bit: int, start: int = 0, end: int | None = None) -> int:
