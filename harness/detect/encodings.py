@@ -39,6 +39,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
 import numpy as np
@@ -126,9 +127,10 @@ class Hit:
     """Printable text around the hit in the layer where it was found."""
 
 
-@dataclass(frozen=True)
-class _Form:
-    """One rendering of a token in the direct automaton (whose keys are lower-cased)."""
+class _Form(NamedTuple):
+    """One rendering of a token in the direct automaton (whose keys are lower-cased). A tuple:
+    ten thousand canaries have hundreds of thousands of renderings, and a tuple is built several
+    times faster than a frozen dataclass."""
 
     token: str
     step: str
