@@ -93,17 +93,23 @@ class Layer:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.classes = np.frombuffer(data.translate(_CLASSES), dtype=np.uint8)
-        self._within: dict[int, np.ndarray] = {1: self.classes}
+        self._power = (1, self.classes)
+        """The widest power-of-two windows ANDed so far (only those are kept: a 16 MiB layer's
+        arrays are 16 MiB each)."""
 
     def within(self, width: int) -> np.ndarray:
         """Entry ``i``: the bits every byte of ``data[i : i + width]`` has (empty if none fits),
         from two overlapping windows of the largest power of two below ``width``."""
-        if width not in self._within:
-            half = 1 << ((width - 1).bit_length() - 1)
-            halves = self.within(half)
-            reach = width - half
-            self._within[width] = halves[:-reach] & halves[reach:] if len(halves) > reach else halves[:0]
-        return self._within[width]
+        if width == 1:
+            return self.classes
+        half = 1 << ((width - 1).bit_length() - 1)
+        have, halves = self._power if self._power[0] <= half else (1, self.classes)
+        while have < half:
+            halves = halves[:-have] & halves[have:] if len(halves) > have else halves[:0]
+            have *= 2
+        self._power = (have, halves)
+        reach = width - half
+        return halves[:-reach] & halves[reach:] if len(halves) > reach else halves[:0]
 
     def runs(self, bit: int, minimum: int) -> list[tuple[int, int]]:
         """Maximal runs of bytes with ``bit`` at least ``minimum`` long, as (start, end)."""
