@@ -41,6 +41,8 @@ def a85decode_many(runs: list[bytes]) -> list[bytes | None]:
     """``base64.a85decode`` of each run; None where it raises ``ValueError``. A ``z`` stands for
     four zero bytes between groups, so the pieces between a run's ``z``s are decoded as runs of
     their own; a run with whitespace (which Ascii85 skips) goes to the standard library."""
+    if not runs:
+        return []
     kinds = _A85_KINDS.take(np.frombuffer(b"".join(runs), dtype=np.uint8))
     bounds = np.cumsum([0, *map(len, runs)])
     zs, skipped, foreign = (

@@ -557,10 +557,12 @@ def _base85(
     only = where(layer.classes, BASE85_ONLY)
     if len(only) or b"=" in data:
         starts, ends = layer.edges(BASE85, _MIN_BASE85)
-        equals = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _EQUALS)
+        equals = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _EQUALS) if b"=" in data else only[:0]
         keep = inside(only, starts, ends) | ((ends - starts < _PLAIN_BASE85) & inside(equals, starts, ends))
         spans += zip(starts[keep].tolist(), ends[keep].tolist(), strict=True)
     texts = [data[start:end] for start, end in spans[:_MAX_RUNS]]
+    if not texts:
+        return
     for decodings in zip(b85decode_many(texts), a85decode_many(texts), strict=True):
         if budget.left <= 0:
             return
