@@ -6,7 +6,6 @@ import json
 import os
 import quopri
 import random
-import re
 import zipfile
 import zlib
 from urllib.parse import quote
@@ -16,7 +15,6 @@ import pytest
 
 from harness.detect.decompress import MAX_LAYER
 from harness.detect.encodings import CanaryMatcher
-from harness.detect.layer import DIRECT, RUN, Layer
 from tests import factories as f
 
 GZIP_FLOOD = b"\x1f\x8b\x08" * 200_000
@@ -220,15 +218,3 @@ def test_a_run_longer_than_the_head_it_is_first_decoded_to_is_decoded_whole_when
     assert len(run) > 3 * 4096 // 2  # longer than what the printable test reads, decoded
     chains = {h.chain for h in CanaryMatcher([TOKEN]).scan(b"data=" + run)}
     assert ("base64", "gzip") in chains
-
-
-def test_the_runs_long_enough_to_hold_a_rendering_are_exactly_those_a_regex_finds():
-    rng = random.Random(3)
-    for _ in range(500):
-        data = bytes(rng.choice(b"A A AAAA AAAAAAA\0\\") for _ in range(rng.randint(0, 300)))
-        data = b"A" * rng.randint(0, 40) + data + b"A" * rng.randint(0, 40)
-        layer = Layer(data)
-        for minimum in (12, 15, 16):
-            for bit, members in ((DIRECT, b"A\0"), (RUN, b"A\\")):
-                expected = [m.span() for m in re.finditer(b"[%s]{%d,}" % (re.escape(members), minimum), data)]
-                assert layer.runs(bit, minimum) == expected, (data, minimum)
