@@ -185,21 +185,16 @@ def occurrences(
 
 
 def _every(data: np.ndarray, needle: bytes, first: int, last: int, rare: int) -> list[int]:
-    """Starts of ``needle`` from ``first`` to ``last``: candidates by the two bytes from ``rare``,
-    read as 16-bit numbers at even and at odd offsets (a pair is rare even in binary bytes, where
-    a single byte is not), then narrowed byte by byte."""
+    """Starts of ``needle`` from ``first`` to ``last``: candidates where the two bytes from
+    ``rare`` are both found (a pair is rare even in binary bytes, where a single byte is not),
+    then narrowed byte by byte."""
     if last < first:
         return []
-    low, high = first + rare, last + rare
-    pair = int.from_bytes(needle[rare : rare + 2], "little")
-    found = []
-    for parity in (0, 1):
-        begin = low + (parity - low) % 2
-        pairs = (high - begin) // 2 + 1
-        if pairs > 0:
-            view = data[begin : begin + 2 * pairs].view("<u2")
-            found.append(np.flatnonzero(view == pair) * 2 + (begin - rare))
-    starts = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.intp)
+    low, high = first + rare, last + rare + 1
+    pairs = (data[low:high] == needle[rare]) & (data[low + 1 : high + 1] == needle[rare + 1])
+    if not pairs.any():
+        return []
+    starts = np.flatnonzero(pairs) + first
     for at, byte in enumerate(needle):
         if not rare <= at < rare + 2:
             starts = starts[data[starts + at] == byte]
