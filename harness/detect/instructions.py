@@ -183,8 +183,8 @@ def _rate(
         reasons.append(f"tells the assistant to use {', '.join(tools)} with the user's data or consent faked")
     if reasons:
         return Severity.HIGH, reasons, dests + tools + args
-    shadows = any(cues.SHADOW.search(s) and cues.STEER.search(s) for s in window.sentences)
     # in one sentence: "SQL runs on the project's database server. Never read files via SQL." steers nothing
+    shadows = any(cues.SHADOW.search(s) and cues.STEER.search(s) for s in window.sentences)
     if shadows and (has("addressed to the assistant") or tools):
         reasons.append(
             "steers how other tools or servers are used" + (f" ({', '.join(tools)})" if tools else "")

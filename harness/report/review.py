@@ -147,14 +147,17 @@ def unnamed_services(result: AuditResult) -> list[str]:
 
     An honest connector that sends each query to its vendor's API is reported like any other
     unnamed destination: the harness never takes a server's word for which hosts are its own. So
-    the reviewer is told how to say it, knowingly. A name carrying the canary itself (a DNS
-    label) is a covert channel, never a service, and an address is no name to approve.
+    the reviewer is told how to say it, knowingly. Data in DNS names, or a name carrying the canary
+    itself, is a covert channel, never a service, and an address is no name to approve.
     """
     configured = {r.host.lower() for r in result.flows if r.expected in ("configured", "declared")}
     hosts = {
         f.destination.lower()
         for f in result.open_findings
-        if f.kind == "canary_exfiltration" and f.canary and f.canary.lower() not in f.destination.lower()
+        if f.kind == "canary_exfiltration"
+        and not f.channel.startswith("dns")
+        and f.canary
+        and f.canary.lower() not in f.destination.lower()
     }
     return sorted(h for h in hosts if h not in configured and _HOST_NAME.fullmatch(h))[:MAX_NODES]
 

@@ -222,14 +222,20 @@ def test_a_service_nobody_named_is_offered_for_approval_by_name_and_a_covert_nam
         return f.finding(kind="canary_exfiltration", severity=Severity.HIGH, canary="poplar803890",
                          destination=destination, channel="https")  # fmt: skip
 
-    findings = [leak("docs-index.example"), leak("poplar803890.t.sink.example"), leak("203.0.113.9:443")]
+    tunnel = dataclasses.replace(leak("t.sink.example"), channel="dns over https via 9.9.9.9")
+    findings = [
+        leak("docs-index.example"),
+        leak("poplar803890.t.sink.example"),
+        leak("203.0.113.9:443"),
+        tunnel,
+    ]
     configured = _flow(host="api.mailer.example", expected="configured", why="env MAIL_URL")
     result = _result([*findings, leak("api.mailer.example")], flows=[configured])
     write_html(result, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
     offer = page[page.index('id="expect-host"') :].split("</p>")[0]
     assert "<code>docs-index.example</code>" in offer and "--expect-host HOST" in offer
-    for never in ("poplar803890.t.sink", "203.0.113.9", "api.mailer.example"):
+    for never in ("t.sink.example", "203.0.113.9", "api.mailer.example"):
         assert never not in offer, never
     text = summary_text([Audited("demo", result, tmp_path)])
     assert "| --expect-host docs-index.example\n" in text and text.count("--expect-host") == 1
