@@ -20,6 +20,7 @@ starts, and what detection and the report load runs while the server lingers.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -27,13 +28,14 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import docker
+from anyio.abc import TaskGroup
 
 from harness.canary import CanaryFactory
 from harness.capture.budgets import budgets_reached
@@ -437,12 +439,9 @@ async def _start_sandbox(
     """Launch the gateway while the run's files are baked into the server's image, and return that
     image; a failure of either is raised as itself. The gateway's services may still be starting:
     :func:`_once_ready` drives the server once they are up."""
-    try:
-        async with anyio.create_task_group() as starting:
-            starting.start_soon(anyio.to_thread.run_sync, sandbox.launch_gateway, gateway_image)
-            baked = await anyio.to_thread.run_sync(sandbox.with_run_files, image, bundle, dotenv)
-    except BaseExceptionGroup as group:
-        raise group.exceptions[0] from None
+    async with _side_by_side() as starting:
+        starting.start_soon(anyio.to_thread.run_sync, sandbox.launch_gateway, gateway_image)
+        baked = await anyio.to_thread.run_sync(sandbox.with_run_files, image, bundle, dotenv)
     return baked
 
 
@@ -451,14 +450,11 @@ async def _ready_to_start(
 ) -> None:
     """Plant the home while the server container is created (``server``) and the tracer finishes
     attaching: the server may start once all three are done; a failure is raised as itself."""
-    try:
-        async with anyio.create_task_group() as preparing:
-            if not planted_already:
-                preparing.start_soon(anyio.to_thread.run_sync, sandbox.plant_home, bait)
-            preparing.start_soon(anyio.to_thread.run_sync, functools.partial(tracer.bind, sandbox.server_pid))
-            await anyio.to_thread.run_sync(server)
-    except BaseExceptionGroup as group:
-        raise group.exceptions[0] from None
+    async with _side_by_side() as preparing:
+        if not planted_already:
+            preparing.start_soon(anyio.to_thread.run_sync, sandbox.plant_home, bait)
+        preparing.start_soon(anyio.to_thread.run_sync, functools.partial(tracer.bind, sandbox.server_pid))
+        await anyio.to_thread.run_sync(server)
 
 
 async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[DriveOutcome]]) -> DriveOutcome:
@@ -469,18 +465,22 @@ async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[Driv
     if not sandbox.gated:
         await anyio.to_thread.run_sync(sandbox.wait_gateway)
         return await drive()
-    outcome: list[DriveOutcome] = []
+    async with _side_by_side() as starting:
+        # a partial: its timeout stays at its default
+        starting.start_soon(anyio.to_thread.run_sync, functools.partial(sandbox.wait_gateway))
+        outcome = await drive()
+    return outcome
 
-    async def ready() -> None:
-        await anyio.to_thread.run_sync(sandbox.wait_gateway)
 
+@contextlib.asynccontextmanager
+async def _side_by_side() -> AsyncIterator[TaskGroup]:
+    """A task group for start-up steps run side by side, whose failure is raised as the first
+    exception itself (a SandboxError, a TargetError), not wrapped in a group."""
     try:
-        async with anyio.create_task_group() as starting:
-            starting.start_soon(ready)
-            outcome.append(await drive())
-    except BaseExceptionGroup as group:
-        raise group.exceptions[0] from None
-    return outcome[0]
+        async with anyio.create_task_group() as group:
+            yield group
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 def _load_driver() -> None:
