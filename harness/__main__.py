@@ -1,5 +1,3 @@
-import sys
+from harness.cli import run
 
-from harness.cli import main
-
-sys.exit(main())
+run()

@@ -190,3 +190,30 @@ def test_one_launch_starts_the_server_once_and_still_calls_every_tool(tmp_path):
     starts = [e for e in events if e["kind"] == "phase" and e["phase"] == "startup"]
     calls = [e for e in events if e["kind"] == "tool_result" and e["ok"]]
     assert len(starts) == 1 and len(calls) == 6
+
+
+_SLOW_WORK = """
+import atexit, sys, threading, time
+from pathlib import Path
+from harness import cli
+out = Path(sys.argv[1])
+atexit.register(lambda: (out / "exit-handler").write_text("ran"))
+def main():
+    threading.Thread(target=lambda: (time.sleep(0.5), (out / "thread").write_text("done"))).start()
+    sys.stdout.write("buffered, no newline")
+    return 3
+cli.main = main
+cli.run()
+"""
+
+
+def test_the_command_exits_fast_only_after_threads_handlers_and_output_are_done(tmp_path):
+    """``run`` skips the interpreter's teardown, never the exit's work: a removal thread still
+    running is waited for, exit handlers run, buffered output arrives, and the code is kept."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _SLOW_WORK, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout == "buffered, no newline"
+    assert (tmp_path / "thread").read_text() == "done"
+    assert (tmp_path / "exit-handler").read_text() == "ran"
