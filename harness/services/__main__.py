@@ -6,7 +6,9 @@ starts every fake, writes ``DIR/ready`` once all IPv4 listeners are bound and
 appends events to ``DIR/gateway.jsonl``. Listeners on ``::1`` serve what
 ip6tables redirects; they are skipped only where the namespace has no IPv6.
 With ``--gate GATE``, ``GATE/ready`` is written too: the server container's PID 1
-waits for it on a volume the two containers share.
+waits for it on a volume the two containers share. With ``--after FILE``, neither is
+written before FILE exists: the gateway's entrypoint starts the fakes while it sets up
+the routes and the capture, and says so when they are up.
 SIGTERM or SIGINT stops the fakes, then flushes and closes the log.
 """
 
@@ -30,6 +32,9 @@ from harness.services.tls import CertAuthority
 
 log = logging.getLogger("harness.services")
 
+_AFTER_POLL = 0.005
+"""Seconds between looks for the ``--after`` file (the server waits on what follows it)."""
+
 
 def _tokens(config: Path) -> list[str]:
     if not config.is_file():
@@ -51,7 +56,12 @@ def _bindable(host: str) -> bool:
 
 
 async def serve(
-    data: Path, host: str, extra_hosts: Sequence[str], stopping: asyncio.Event, gate: Path | None = None
+    data: Path,
+    host: str,
+    extra_hosts: Sequence[str],
+    stopping: asyncio.Event,
+    gate: Path | None = None,
+    after: Path | None = None,
 ) -> None:
     """Run the fakes until ``stopping`` is set; everything started is stopped on every path."""
     # the gate first: a gate that cannot be written ends the gateway before the harness sees it ready
@@ -79,6 +89,8 @@ async def serve(
                     log.warning("no %s listener on %s: %s", type(service).__name__, extra, exc)
                     continue
                 stack.push_async_callback(service.stop)
+        while after is not None and not after.exists() and not stopping.is_set():
+            await asyncio.sleep(_AFTER_POLL)
         for ready in readiness:
             ready.touch()
         log.info("ready; postmark tokens accepted: %s", len(tokens) or "any")
@@ -86,12 +98,14 @@ async def serve(
         log.info("stopping")
 
 
-async def _until_signalled(data: Path, host: str, extra_hosts: Sequence[str], gate: Path | None) -> None:
+async def _until_signalled(
+    data: Path, host: str, extra_hosts: Sequence[str], gate: Path | None, after: Path | None
+) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    await serve(data, host, extra_hosts, stopping, gate)
+    await serve(data, host, extra_hosts, stopping, gate, after)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,12 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--ipv6-host", action="append", default=None, help="extra best-effort hosts (default ::1)"
     )
     parser.add_argument("--gate", type=Path, help="a directory to write ready in as well")
+    parser.add_argument("--after", type=Path, help="write ready only once this file exists")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     extra = ["::1"] if args.ipv6_host is None else args.ipv6_host
-    asyncio.run(_until_signalled(args.data, args.host, extra, args.gate))
+    asyncio.run(_until_signalled(args.data, args.host, extra, args.gate, args.after))
     return 0
 
 

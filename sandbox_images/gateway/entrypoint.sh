@@ -11,7 +11,9 @@
 # 4. Run the fakes (python3 -m harness.services): they read /data/ca.pem,
 #    /data/ca.key and optional /data/config.json, write /data/ready once
 #    listening (and GATE/ready when GATE is mounted: the server container's
-#    PID 1 waits for it) and events to /data/gateway.jsonl.
+#    PID 1 waits for it) and events to /data/gateway.jsonl. They start as soon
+#    as loopback is up, while steps 1-3 run (their start-up is most of the
+#    gateway's), and write ready only once those are done (NETWORK_READY).
 # Ports must match PORTS in harness/services/__init__.py.
 # On SIGTERM/SIGINT: stop the fakes first, then tcpdump (SIGINT, so the pcap
 # is complete), and exit with the fakes' status.
@@ -22,7 +24,7 @@ NFLOG_GROUP=5
 SMTP_PORTS=25,587,2525
 TCP_PORT=15001 SMTP_PORT=15025 DNS_PORT=15053 UDP_PORT=15054
 CAPTURE_BUDGET=${CAPTURE_BUDGET:-$((64 << 20))}
-PCAP_PIPE=/run/capture.pipe TCPDUMP_LOG=/run/tcpdump.log
+PCAP_PIPE=/run/capture.pipe TCPDUMP_LOG=/run/tcpdump.log NETWORK_READY=/run/network.ready
 inodes=() queued=0
 GATE=/srv/gate
 
@@ -51,7 +53,6 @@ dump_to_log() {
 }
 
 route_and_redirect() {
-  ip link set lo up
   # "src" matters: replies to redirected UDP are dropped without it.
   ip route replace default dev lo src 127.0.0.1
   iptables -w -t nat -A OUTPUT -p tcp -m multiport --dports "$SMTP_PORTS" ! -d 127.0.0.0/8 \
@@ -93,10 +94,10 @@ start_capture() {
   # -Z root: stay root so the capture can be written into the host-owned /data.
   tcpdump -i "nflog:$NFLOG_GROUP" -U -n -s 0 -Z root -w "$PCAP_PIPE" 2>"$TCPDUMP_LOG" &
   capture_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 1000); do
     grep -q "listening on" "$TCPDUMP_LOG" 2>/dev/null && return 0
     kill -0 "$capture_pid" 2>/dev/null || { say "packet capture failed to start: $(tail -1 "$TCPDUMP_LOG")"; exit 1; }
-    sleep 0.1
+    sleep 0.01
   done
   say "packet capture not ready after 10s"
   exit 1
@@ -154,15 +155,16 @@ stop_capture() {
 }
 
 isolate_interfaces
+ip link set lo up  # the fakes bind on loopback (::1 too) while the rest is set up
+gate=()
+[ -d "$GATE" ] && gate=(--gate "$GATE")
+/opt/venv/bin/python3 -m harness.services --data "$DATA" --after "$NETWORK_READY" "${gate[@]}" &
+services_pid=$!
+trap 'kill -TERM "$services_pid" 2>/dev/null || true' TERM INT
 route_and_redirect
 route_and_redirect_v6 || { say "IPv6 could not be set up in this namespace"; exit 1; }
 start_capture
-
-gate=()
-[ -d "$GATE" ] && gate=(--gate "$GATE")
-/opt/venv/bin/python3 -m harness.services --data "$DATA" "${gate[@]}" &
-services_pid=$!
-trap 'kill -TERM "$services_pid" 2>/dev/null || true' TERM INT
+touch "$NETWORK_READY"
 
 # wait returns early when a trapped signal arrives; wait again until the fakes are gone.
 while :; do

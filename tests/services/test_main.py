@@ -79,6 +79,33 @@ async def test_with_a_gate_ready_is_written_there_too(data: Path) -> None:
     assert task.exception() is None
 
 
+async def test_with_after_ready_waits_for_the_network_while_the_fakes_already_listen(data: Path) -> None:
+    """The entrypoint starts the fakes before its routes and capture: nothing may be told ready
+    (least of all the server's gate) until it says those are up."""
+    gate, network = data / "gate", data / "network.ready"
+    gate.mkdir()
+    stopping = asyncio.Event()
+    task = asyncio.create_task(serve(data, "127.0.0.4", [], stopping, gate, after=network))
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, remote_addr=("127.0.0.4", 15053)
+    )
+
+    def asked() -> bool:  # asked again until the DNS listener has bound and logged it
+        transport.sendto(bytes(DNSRecord.question("example.com").pack()))
+        return DnsQuery in {type(e) for e in logged(data)} or task.done()
+
+    await wait_until(asked)
+    transport.close()
+    assert not (data / "ready").exists() and not (gate / "ready").exists()
+    network.touch()
+    await wait_until(lambda: (data / "ready").exists() or task.done())
+    assert (gate / "ready").exists()
+    stopping.set()
+    await asyncio.wait_for(task, 10)
+    assert task.exception() is None
+
+
 async def test_a_gate_that_cannot_be_written_ends_the_fakes_before_the_harness_sees_them_ready(
     data: Path,
 ) -> None:
