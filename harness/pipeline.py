@@ -44,6 +44,7 @@ from harness.capture.nflog import Packet, load_dissectors, outbound, read_packet
 from harness.capture.protocols import unterminated
 from harness.detect import Credential, Evidence, default_detectors, run_detectors
 from harness.detect.destinations import suffix_list
+from harness.driver.attach import EarlyStart
 from harness.driver.coverage import verdict, with_usage
 from harness.driver.options import DriveOptions
 from harness.errors import SandboxError
@@ -199,14 +200,16 @@ def _connect(
     ready_timeout: float,
     stderr_stats: Path,
     stdout: StdoutLedger,
+    early: EarlyStart,
 ) -> Connect:
-    """The transport the target speaks: its stdio, or HTTP relayed into the sandbox's loopback; either
-    way the server's log output reaches the host within its budget, and on stdio its messages too."""
+    """The transport the target speaks: its stdio (whose first process ``early`` may have started),
+    or HTTP relayed into the sandbox's loopback; either way the server's log output reaches the
+    host within its budget, and on stdio its messages too."""
     from harness.driver.stdio import bounded_stdio  # the MCP SDK: loaded while the sandbox started
     from harness.driver.transports import HttpServer, relayed
 
     if target.transport == "stdio":
-        return bounded_stdio(budgeted(sandbox.stdio_argv(), stderr_stats), stdout)
+        return bounded_stdio(_stdio_argv(sandbox, stderr_stats), stdout, early)
     if not isinstance(sandbox, DockerSandbox) or sandbox.server is None:
         raise SandboxError("an HTTP server needs the docker backend")
     server_id = str(sandbox.server.id)
@@ -232,6 +235,11 @@ def _connect(
     return relayed(server, ready_timeout)
 
 
+def _stdio_argv(sandbox: Sandbox, stderr_stats: Path) -> list[str]:
+    """The command that attaches to the server's stdio, its log output kept within budget."""
+    return budgeted(sandbox.stdio_argv(), stderr_stats)
+
+
 async def _drive(
     target: TargetSpec,
     sandbox: Sandbox,
@@ -243,9 +251,8 @@ async def _drive(
     later: _LaterStages,
 ) -> DriveOutcome:
     """Drive the server in a started sandbox (both passes); what its watcher saw joins ``host_events``.
-    The later stages load once the server is only watched (its linger)."""
-    from harness.driver.session import Driver  # the MCP SDK: loaded while the sandbox started
-    from harness.driver.stdio import StdoutLedger
+    A stdio server's process starts before the driver has loaded, so that the two start-ups
+    overlap; the later stages load once the server is only watched (its linger)."""
 
     def observe(event: Event) -> None:
         if isinstance(event, PhaseStarted) and event.phase == "linger":
@@ -255,21 +262,28 @@ async def _drive(
 
     data = run_dir / "gateway"
     watcher = sandbox.watch_server()
-    stdout = StdoutLedger()
     stdio = target.transport == "stdio"
-    driver = Driver(
-        _connect(target, sandbox, options.drive.init_timeout, data / "stderr.json", stdout),
-        run_dir / "server.stderr.log",
-        canaries,
-        options.drive,
-        sandbox.server_exit_code,
-        observe,
-        stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
-        stdout=stdout if stdio else None,
-        restart=sandbox.restart_server if stdio and sandbox.relaunchable else None,
-        pending=sandbox.pending,
-    )
+    early = EarlyStart()
     try:
+        if stdio:
+            await early.start(_stdio_argv(sandbox, data / "stderr.json"), run_dir / "server.stderr.log")
+        from harness.driver.session import Driver  # the MCP SDK: loaded while the sandbox started
+        from harness.driver.stdio import StdoutLedger
+
+        stdout = StdoutLedger()
+        driver = Driver(
+            _connect(target, sandbox, options.drive.init_timeout, data / "stderr.json", stdout, early),
+            run_dir / "server.stderr.log",
+            canaries,
+            options.drive,
+            sandbox.server_exit_code,
+            observe,
+            stdio_closed=sandbox.stdio_probe().closed if stdio else lambda: frozenset(),
+            stdout=stdout if stdio else None,
+            restart=sandbox.restart_server if stdio and sandbox.relaunchable else None,
+            pending=sandbox.pending,
+            first_started=early.started,
+        )
         outcome = await driver.run()
         await anyio.to_thread.run_sync(later.join)  # a drive that ended before its linger starts them here
         from harness.detect.opaque import replay_candidates  # the scanner: loaded off start-up's path
@@ -280,6 +294,7 @@ async def _drive(
         elif replays and not sandbox.relaunchable:
             log.info("no replay of %d call(s): this sandbox cannot start the server again", len(replays))
     finally:
+        await early.close()  # a process the driver never took over
         host_events += await anyio.to_thread.run_sync(watcher.stop)
     return outcome
 

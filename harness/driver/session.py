@@ -145,7 +145,9 @@ class Driver:
     closed its stdin or stdout while still running (an attached stdout never shows its end);
     ``stdout`` is what the stdio transport saw besides JSON-RPC (None for HTTP transports);
     ``restart`` starts the server again under the same stdio (False: it could not);
-    ``pending(s)`` says whether the server has timed work due within ``s`` seconds.
+    ``pending(s)`` says whether the server has timed work due within ``s`` seconds;
+    ``first_started`` is when the first launch's process was started, if before the driver
+    existed (:class:`harness.driver.attach.EarlyStart`): its start-up phase begins there.
     """
 
     def __init__(
@@ -160,6 +162,7 @@ class Driver:
         stdout: StdoutLedger | None = None,
         restart: Callable[[], bool] | None = None,
         pending: Callable[[float], bool] | None = None,
+        first_started: float | None = None,
     ):
         self.connect = connect
         self.observe = observe
@@ -172,6 +175,7 @@ class Driver:
         self.stdout = stdout
         self.restart = restart
         self.pending = pending
+        self.first_started = first_started
         self.outcome = DriveOutcome()
         self.exercise = Exercise()
         self._in_flight: str | None = None
@@ -300,7 +304,8 @@ class Driver:
 
     async def _start(self) -> bool:
         """Record the start-up of this launch; from the second on, restart the server first."""
-        self._record(PhaseStarted(ts=time.time(), phase="startup"))
+        early = self.first_started if self._launch == 1 else None
+        self._record(PhaseStarted(ts=early or time.time(), phase="startup"))
         if self._launch > 1:
             if self.restart is None or not await anyio.to_thread.run_sync(self.restart):
                 self.exercise.note(

@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
+from anyio.abc import ByteReceiveStream, ByteSendStream
 from mcp.shared.message import SessionMessage
 from mcp_types import jsonrpc_message_adapter
 from pydantic import ValidationError
 
+from harness.driver.attach import EarlyStart, start_attached, stop_attached
 from harness.driver.transports import Connect, TransportStreams
 from harness.model import ProtocolDefect
 
@@ -271,36 +272,15 @@ async def _write(stdin: ByteSendStream, receive: Any, ledger: StdoutLedger, read
             await reader_send.aclose()
 
 
-async def _exited(process: Process, within: float) -> bool:
-    """Whether the process ended within the bound (polled: waiting would also wait for its pipes)."""
-    with anyio.move_on_after(within):
-        while process.returncode is None:
-            await anyio.sleep(0.05)
-    return process.returncode is not None
-
-
-async def _stop(process: Process) -> None:
-    """Close stdin, then TERM (a wrapper may flush on it), then KILL, each after a short grace."""
-    with anyio.CancelScope(shield=True):
-        with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            if process.stdin is not None:
-                await process.stdin.aclose()
-        for stop in (process.terminate, process.kill):
-            if await _exited(process, 2):
-                return
-            with contextlib.suppress(ProcessLookupError):
-                stop()
-        await _exited(process, 2)
-
-
-def bounded_stdio(argv: list[str], ledger: StdoutLedger) -> Connect:
-    """The server's stdin and stdout through ``argv`` (``docker start --attach --interactive``)."""
+def bounded_stdio(argv: list[str], ledger: StdoutLedger, early: EarlyStart | None = None) -> Connect:
+    """The server's stdin and stdout through ``argv`` (``docker start --attach --interactive``);
+    the first connection takes over the process ``early`` started, if it did."""
 
     @contextlib.asynccontextmanager
     async def connect(errlog: TextIO) -> AsyncIterator[TransportStreams]:
         read_send, read_receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         write_send, write_receive = anyio.create_memory_object_stream[SessionMessage](0)
-        process = await anyio.open_process(argv, stderr=errlog)
+        process = (early.take() if early is not None else None) or await start_attached(argv, errlog)
         assert process.stdout is not None and process.stdin is not None
         try:
             async with anyio.create_task_group() as tg:
@@ -311,7 +291,7 @@ def bounded_stdio(argv: list[str], ledger: StdoutLedger) -> Connect:
                 finally:
                     tg.cancel_scope.cancel()
         finally:
-            await _stop(process)
+            await stop_attached(process)
             for stream in (read_send, read_receive, write_send, write_receive):
                 stream.close()
 
