@@ -1,3 +1,3 @@
-from harness.cli import run
+from harness.command import run
 
 run()

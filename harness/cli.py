@@ -11,20 +11,16 @@ progress and errors to stderr; a single target and a ``--config`` file print the
 from __future__ import annotations
 
 import argparse
-import atexit
 import dataclasses
 import getpass
 import json
 import logging
-import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
 import anyio
 
@@ -555,25 +551,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def run() -> NoReturn:
-    """The command (the ``mcp-harness`` script and ``python -m harness``): :func:`main`, then an
-    exit that skips tearing the interpreter down. Freeing every module an audit loaded (the MCP
-    SDK's thousands of classes above all) takes a third of a second after the work is done, and
-    the caller waits for it; what an exit must still do is done first: every non-daemon thread
-    (a sandbox's removal) is joined, exit handlers run (log handlers flush, temporary files go)
-    and the standard streams are flushed. An exception escapes as usual, traceback and all."""
-    code = main()
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader that went away (| head), or a closed stream
-            code = code or 1
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    run()
+    sys.exit(main())

@@ -75,7 +75,7 @@ from harness.sandbox.install import LIFECYCLE_COMMAND, Prepared, prepare
 from harness.sandbox.persona import SPEED, new_persona
 from harness.sandbox.protocol import Sandbox
 from harness.sandbox.stderr_budget import budgeted
-from harness.sandbox.tracing import ProbeTracer
+from harness.sandbox.tracing import ProbeTracer, started_tracer
 
 if TYPE_CHECKING:  # the kubernetes client is imported only by runs on a cluster (see _in_cluster)
     from harness.driver.session import DriveOutcome, Driver
@@ -366,9 +366,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
     configured = {**planted.credentials, **shell.credentials}
     credentials = tuple(Credential(t, source, configured=True) for t, source in configured.items())
     credentials += tuple(Credential(t, source) for t, source in bait.credentials.items())
-    tracer = ProbeTracer()
-    if cluster is None:  # attaching takes bpftrace most of a second: it begins before the images' checks
-        tracer.start()
+    # attaching takes bpftrace most of a second: it begins before the images' checks, if not before
+    tracer = started_tracer() if cluster is None else ProbeTracer()
     try:
         client = docker_client()
         options.tell("build")

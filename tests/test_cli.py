@@ -195,7 +195,7 @@ def test_one_launch_starts_the_server_once_and_still_calls_every_tool(tmp_path):
 _SLOW_WORK = """
 import atexit, sys, threading, time
 from pathlib import Path
-from harness import cli
+from harness import cli, command
 out = Path(sys.argv[1])
 atexit.register(lambda: (out / "exit-handler").write_text("ran"))
 def main():
@@ -203,7 +203,7 @@ def main():
     sys.stdout.write("buffered, no newline")
     return 3
 cli.main = main
-cli.run()
+command.run()
 """
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +131,53 @@ def test_the_bound_containers_probe_reads_are_kept_and_no_other_containers(trace
     assert tracer.detaching_in_background
     tracer.detached()
     assert not tracer.running
+
+
+def _tracers_of(pid: int) -> list[str]:
+    """bpftrace processes whose program traces for harness process ``pid`` (its marker probe)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(b"bpftrace") and any(f"/pid == {pid} &&".encode() in a for a in argv):
+            found.append(proc.name)
+    return found
+
+
+def test_a_warm_tracer_serves_one_run_and_one_no_run_took_stops_at_exit(tracer):
+    """``mcp-harness audit`` warms its tracer before it loads; a command that ends before its run
+    (a bad target) leaves no bpftrace behind, and each run gets a tracer of its own."""
+    audit = subprocess.Popen(
+        [sys.executable, "-m", "harness", "audit", "/no/such/target", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = audit.communicate(timeout=120)
+    assert audit.returncode == 2 and "target" in stderr, stderr
+    _no_tracer_left(audit.pid)
+    checks = (
+        "import os\n"
+        "from harness.sandbox import tracing\n"
+        "tracing.warm_up()\n"
+        "warm = tracing._warm\n"
+        "first, second = tracing.started_tracer(), tracing.started_tracer()\n"
+        "assert first is warm and second is not warm and tracing._warm is None\n"
+        "assert first.running and second.running\n"
+        "first.stop(), second.stop()\n"
+        "tracing.warm_up()\n"  # this one no run takes: it stops at exit
+        "print(os.getpid())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", checks], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    _no_tracer_left(int(proc.stdout))
+
+
+def _no_tracer_left(pid: int) -> None:
+    """Killed, a bpftrace may take the kernel a moment to detach; one never stopped stays."""
+    deadline = time.monotonic() + 15
+    while _tracers_of(pid):
+        assert time.monotonic() < deadline, f"bpftrace of process {pid} still runs"
+        time.sleep(0.1)
