@@ -12,9 +12,11 @@ evidence being complete before it starts. The probe tracer's last reads are
 flushed once the server is stopped; neither the audit nor the process waits for
 the kernel to detach its probes (see harness.sandbox.tracing).
 
-Start-up overlaps too: the per-run image is committed while the gateway comes up,
-the server container starts while the gateway's services do (its PID 1 holds the
-server back until they are ready), the driver (the MCP SDK) loads while the sandbox
+Start-up overlaps too: the probe tracer attaches while the images are checked (or was
+warmed by the command line before the harness loaded: harness.command), the per-run
+image is committed while the gateway comes up, the server container starts while the
+gateway's services do (its PID 1 holds the server back until they are ready), the driver
+(the MCP SDK) loads while the sandbox starts and, on stdio, while the server itself
 starts, and what detection and the report load runs while the server lingers.
 """
 
