@@ -306,6 +306,18 @@ class ProbeTracer:
             self._detach()
         return self._kept()
 
+    def discard(self) -> None:
+        """Stop without reading what was traced (a tracer no run took): bpftrace is killed at once
+        and reaped on a daemon thread, as :meth:`stop` does once every line is read."""
+        self._stopping.set()
+        if self._proc is None:
+            self._stderr.close()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach", daemon=True)
+        self._detacher.start()
+
     def _kept(self) -> list[Event]:
         with self._lock:
             if self._cgroup is None and self.unavailable is None:
@@ -417,4 +429,4 @@ def _cool() -> None:
     with _warm_lock:
         tracer, _warm = _warm, None
     if tracer is not None:
-        tracer.stop()
+        tracer.discard()
