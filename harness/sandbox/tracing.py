@@ -406,6 +406,8 @@ def warm_up() -> None:
     idle, rather than beside the start-ups of the gateway, the server and the SDK. A warm tracer
     no run took is stopped at exit."""
     global _warm
+    if unavailable_reason() is not None:
+        return  # nothing to warm: the run's own tracer says why, once logging is set up
     with _warm_lock:
         if _warm is None:
             _warm = ProbeTracer()

@@ -181,3 +181,13 @@ def _no_tracer_left(pid: int) -> None:
     while _tracers_of(pid):
         assert time.monotonic() < deadline, f"bpftrace of process {pid} still runs"
         time.sleep(0.1)
+
+
+def test_where_nothing_can_be_traced_nothing_is_warmed_and_nothing_said_early(monkeypatch, capsys):
+    """The reason is said once, by the run's own tracer, after logging is set up (``-q`` hides it)."""
+    from harness.sandbox import tracing
+
+    monkeypatch.setattr(tracing.os, "geteuid", lambda: 1000)
+    tracing.warm_up()
+    assert tracing._warm is None
+    assert capsys.readouterr().err == ""
