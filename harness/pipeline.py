@@ -188,10 +188,9 @@ class _Observed:
     credentials: tuple[Credential, ...]
     packets: list[Packet]
     install: dict[str, Any] | None
-    untraced: str | None = None
-    """Why the server's reads of probe files were not traced (None when they were)."""
     unobserved: tuple[str, ...] = ()
-    """What the sandbox could not watch or disguise (:attr:`Sandbox.unobserved`)."""
+    """What the run could not watch or disguise, as coverage notes: the sandbox's
+    (:attr:`Sandbox.unobserved`) and the probe reads, when they were not traced."""
     removal: threading.Thread | None = None
     """The sandbox's removal, if still running: joined before the audit returns."""
 
@@ -309,9 +308,11 @@ def _observed(
     host_events: list[Event],
     credentials: tuple[Credential, ...],
     record: dict[str, Any] | None,
+    untraced: str | None,
     removal: threading.Thread | None = None,
 ) -> _Observed:
-    """What a closed (or stopped and being removed) sandbox left in the run folder, as evidence."""
+    """What a closed (or stopped and being removed) sandbox left in the run folder, as evidence;
+    ``untraced`` says why the server's probe reads were not traced (None: they were)."""
     data = run_dir / "gateway"
     host_events += changed_files(bait, sandbox.home)
     host_events += budgets_reached(sandbox.home_copy, sandbox.home_limit, data)
@@ -325,9 +326,16 @@ def _observed(
         credentials,
         packets,
         record,
-        unobserved=sandbox.unobserved,
+        unobserved=(*sandbox.unobserved, *_untraced(untraced)),
         removal=removal,
     )
+
+
+def _untraced(reason: str | None) -> tuple[str, ...]:
+    """The coverage note for probe reads that were not traced, with why; none when they were."""
+    if reason is None:
+        return ()
+    return (f"reads of container markers, /proc/1 and hardware ids were not traced: {reason}",)
 
 
 async def _in_cluster(
@@ -407,8 +415,8 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             raise
         await anyio.to_thread.run_sync(remote.close)  # a SandboxError when the run's data did not come back
         await anyio.to_thread.run_sync(later.join)  # from here on, one thread imports
-        observed = _observed(remote, bait, run_dir, outcome, host_events, credentials, record)
-        return replace(observed, untraced="the server ran on a Kubernetes cluster")
+        untraced = "the server ran on a Kubernetes cluster"
+        return _observed(remote, bait, run_dir, outcome, host_events, credentials, record, untraced)
     sandbox = DockerSandbox(client, run_id, data, bait.home, persona=machine, clock_speed=speed)
     try:
         dotenv = bait.dotenv.read_bytes() if bait.dotenv is not None else None
@@ -445,8 +453,9 @@ async def _drive_in_sandbox(target: TargetSpec, run_dir: Path, options: AuditOpt
             finally:
                 removal = _removing(sandbox)
     await anyio.to_thread.run_sync(later.join)  # from here on, one thread imports
-    observed = _observed(sandbox, bait, run_dir, outcome, host_events, credentials, record, removal)
-    return replace(observed, untraced=tracer.unavailable)
+    return _observed(
+        sandbox, bait, run_dir, outcome, host_events, credentials, record, tracer.unavailable, removal
+    )
 
 
 async def _start_sandbox(
@@ -594,12 +603,7 @@ def _result(
     findings = apply_policy(target.name, with_frames(findings, events, observed.packets), options.policy)
     usage = next((e for e in reversed(events) if isinstance(e, ResourceUsage)), None)
     coverage = with_usage(outcome.coverage, usage)
-    notes = list(observed.unobserved)
-    if observed.untraced:
-        notes.append(
-            f"reads of container markers, /proc/1 and hardware ids were not traced: {observed.untraced}"
-        )
-    coverage = replace(coverage, notes=(*coverage.notes, *notes))
+    coverage = replace(coverage, notes=(*coverage.notes, *observed.unobserved))
     status, reason = verdict(outcome.status, outcome.reason, coverage)
     if detector_errors:
         reason = "; ".join(filter(None, [reason, *detector_errors]))

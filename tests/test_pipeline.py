@@ -110,3 +110,18 @@ def test_a_gateway_that_dies_at_start_up_is_a_sandbox_error_whether_or_not_the_s
     # at the gate, the drive starts at once (the server's PID 1 holds it back); else never
     assert drives == (["started"] if at_the_gate else [])
     assert _left_of(run_id) == []
+
+
+def test_a_host_that_cannot_trace_the_probe_reads_says_so_in_the_coverage(tmp_path, monkeypatch):
+    """Without bpftrace the server's looks at /.dockerenv and /proc/1 go unseen: a clean verdict
+    must not claim they were watched."""
+    from harness.sandbox import tracing
+
+    monkeypatch.setattr(tracing, "unavailable_reason", lambda: "bpftrace is not installed")
+    run_dir = unique_dir(tmp_path, "untraced")
+    run_dir.mkdir()
+    result = anyio.run(pipeline.audit, parse_target(f"path:{THREE_TOOLS}"), run_dir, AuditOptions(BASIC))
+    assert result.status == "completed"
+    assert result.coverage is not None
+    note = "reads of container markers, /proc/1 and hardware ids were not traced: bpftrace is not installed"
+    assert note in result.coverage.notes

@@ -87,6 +87,7 @@ def test_an_audit_on_the_cluster_drives_the_server_and_reports_from_the_same_run
     # what a cluster cannot give is said, so its clean verdict claims no more than was looked at
     notes = " | ".join(report["coverage"]["notes"])
     assert "one launch of the 2 planned" in notes and "not watched" in notes and "real speed" in notes
+    assert "were not traced: the server ran on a Kubernetes cluster" in notes
     assert (run_dir / "events.jsonl").is_file() and (run_dir / "report.sarif").is_file()
     posts = [path.split("/")[-1] for method, path, _ in cluster.requests if method == "POST"]
     assert posts == ["networkpolicies", "secrets", "jobs"]
