@@ -491,7 +491,7 @@ async def _once_ready(sandbox: DockerSandbox, drive: Callable[[], Awaitable[Driv
         await anyio.to_thread.run_sync(sandbox.wait_gateway)
         return await drive()
     async with _side_by_side() as starting:
-        # a partial: its timeout stays at its default
+        # a partial: the type checker cannot match run_sync to a method with a defaulted parameter
         starting.start_soon(anyio.to_thread.run_sync, functools.partial(sandbox.wait_gateway))
         outcome = await drive()
     return outcome

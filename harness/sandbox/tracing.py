@@ -297,11 +297,7 @@ class ProbeTracer:
         if self._proc is None:
             self._stderr.close()
         elif self._flush():
-            with contextlib.suppress(ProcessLookupError):  # every line is read: nothing to lose
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            # a daemon: the kernel's detach may outlast the process, which then need not wait for it
-            self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach", daemon=True)
-            self._detacher.start()
+            self._kill_in_background()  # every line is read: nothing to lose
         else:
             self._detach()
         return self._kept()
@@ -312,7 +308,13 @@ class ProbeTracer:
         self._stopping.set()
         if self._proc is None:
             self._stderr.close()
-            return
+        else:
+            self._kill_in_background()
+
+    def _kill_in_background(self) -> None:
+        """Kill bpftrace and reap it on a daemon thread: the kernel's detach may outlast the
+        process, which then need not wait for it."""
+        assert self._proc is not None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self._proc.pid, signal.SIGKILL)
         self._detacher = threading.Thread(target=self._detach, name="probe-tracer-detach", daemon=True)
@@ -417,18 +419,21 @@ def warm_up() -> None:
 
 def started_tracer() -> ProbeTracer:
     """A started tracer for one run: the warm one (:func:`warm_up`), once, else a new one."""
-    global _warm
-    with _warm_lock:
-        tracer, _warm = _warm, None
+    tracer = _take_warm()
     if tracer is None:
         tracer = ProbeTracer()
         tracer.start()
     return tracer
 
 
-def _cool() -> None:
+def _take_warm() -> ProbeTracer | None:
     global _warm
     with _warm_lock:
         tracer, _warm = _warm, None
+    return tracer
+
+
+def _cool() -> None:
+    tracer = _take_warm()
     if tracer is not None:
         tracer.discard()
