@@ -54,6 +54,7 @@ from harness.detect.layer import (
     BASE85_ONLY,
     DIRECT,
     HEX,
+    NOT_TEXT_SHARE,
     RUN,
     SAMPLE,
     TEXT_BYTES,
@@ -114,8 +115,6 @@ _WORDY = 0.8
 _BETTER = 0.1
 _NOT_TEXT = bytes(0 if b in TEXT_BYTES else 1 for b in range(256))
 _FEW_BYTES = 512
-_NOT_TEXT_SHARE = 0.15
-"""Of the bytes :func:`_printable` reads, the share that may be other than text."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def _verified(data: bytes, start: int, end: int, form: _Form) -> bool:
 def _printable(data: bytes | memoryview) -> bool:
     """Mostly text: worth peeling again. Random decodes of ordinary words are not."""
     sample = bytes(data[:SAMPLE])
-    return bool(sample) and _not_text(sample) <= _NOT_TEXT_SHARE * len(sample)
+    return bool(sample) and _not_text(sample) <= NOT_TEXT_SHARE * len(sample)
 
 
 def _not_text(sample: bytes) -> int:
@@ -323,7 +322,7 @@ def _hopeless(glimpse: bytes | None, whole: bool, budget: Budget) -> bool:
     if glimpse is None:
         return False
     budget.spend(len(glimpse))
-    return _not_text(glimpse[:SAMPLE]) > _NOT_TEXT_SHARE * SAMPLE and not (whole and could_start(glimpse))
+    return _not_text(glimpse[:SAMPLE]) > NOT_TEXT_SHARE * SAMPLE and not (whole and could_start(glimpse))
 
 
 def _peeled(name: str, decoded: bytes, budget: Budget, whole: bool) -> tuple[tuple[str, ...], bytes] | None:

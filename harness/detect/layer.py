@@ -39,6 +39,8 @@ BASE85_ONLY_BYTES = b"!#$%&()*;<>?@^`{|}~"
 TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\0"
 SAMPLE = 4096
 """Bytes of a layer read to tell whether it is text."""
+NOT_TEXT_SHARE = 0.15
+"""Of those bytes, the share that may be other than text in a layer that counts as text."""
 _MEMBERS = {
     DIRECT: B64_ALPHABET + b"\0",
     RUN: B64_ALPHABET + b"\\\r\n",
@@ -130,9 +132,10 @@ class Layer:
 
     @cached_property
     def printable(self) -> bool:
-        """Mostly text (at most 15% of the first :data:`SAMPLE` bytes not): worth peeling again."""
+        """Mostly text (at most :data:`NOT_TEXT_SHARE` of the first :data:`SAMPLE` bytes not): worth
+        peeling again."""
         sample = min(len(self.data), SAMPLE)
-        return bool(sample) and sample - self.count(TEXT, 0, sample) <= 0.15 * sample
+        return bool(sample) and sample - self.count(TEXT, 0, sample) <= NOT_TEXT_SHARE * sample
 
     @cached_property
     def body_start(self) -> int:
