@@ -4,11 +4,10 @@ Ten thousand canaries have hundreds of thousands of renderings; an Aho-Corasick 
 large misses the CPU caches on every byte, and so does any table that holds every rendering. So
 only every fifth eight-byte window of the text is looked at (a key of twelve bytes or more, as
 every rendering of a canary is, holds one of them wholly), read as one 64-bit number and tested
-against two bitmaps of the keys' windows, each hashed its own way and small enough to stay in
-the processor's cache: with ten thousand canaries, a few windows in a thousand pass both. Only
-those are looked up exactly, among the sorted windows of the keys, and each key they belong to
-is compared whole. Pure, and
-linear in the text.
+against three bitmaps of the keys' windows, each hashed its own way and small enough to stay in
+the processor's cache: with ten thousand canaries, a few windows in ten thousand pass all three.
+Only those are looked up exactly, among the sorted windows of the keys, and each key they belong
+to is compared whole. Pure, and linear in the text.
 """
 
 from __future__ import annotations
